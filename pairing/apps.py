@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+
+
+class PairingConfig(AppConfig):
+    default = True
+    name = "pairing"
+    verbose_name = "Pairing and device sessions"
+    default_auto_field = "django.db.models.BigAutoField"
+
+
+class OwnerAdminConfig(admin_apps.AdminConfig):
+    """The Django admin, opened to owner-paired devices instead of passwords."""
+
+    default = False
+    default_site = "pairing.admin_site.OwnerAdminSite"

@@ -1,0 +1,72 @@
+"""Find the device session behind a request or a WebSocket handshake.
+
+A session is presented as ``Authorization: Bearer t3s_...`` or as the
+``t3site_session`` cookie. The cookie is ambient (the browser sends it by
+itself), so it only counts when the request's Origin is this server: any other
+page could otherwise act with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+from pairing.clientip import client_ip
+from pairing.models import DeviceSession
+
+SESSION_COOKIE = "t3site_session"
+
+
+@dataclass
+class Presented:
+    """What a request presented, and what it came to."""
+
+    session: DeviceSession | None = None
+    via: str = ""  # "bearer", "cookie" or ""
+    problem: str = ""  # "", "invalid_token", "expired_token" or "forbidden_origin"
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, value = authorization.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def origin_is_this_server(origin: str, host: str) -> bool:
+    """Return whether a browser Origin names the host the request was sent to."""
+    try:
+        netloc = urlsplit(origin).netloc
+    except ValueError:
+        return False
+    return bool(netloc) and netloc.lower() == (host or "").lower()
+
+
+def origin_is_hosted(origin: str) -> bool:
+    return origin.rstrip("/").lower() in {o.lower() for o in settings.T3SITE_HOSTED_ORIGINS}
+
+
+def resolve(*, authorization: str | None, cookie: str | None, origin: str | None, host: str) -> Presented:
+    """Return the session presented by these request parts, checked but not touched."""
+    token = bearer_token(authorization)
+    via = "bearer"
+    if token is None and cookie:
+        if origin and not origin_is_this_server(origin, host):
+            return Presented(via="cookie", problem="forbidden_origin")
+        token, via = cookie, "cookie"
+    if token is None:
+        return Presented()
+    session = DeviceSession.objects.for_token(token)
+    if session is None:
+        return Presented(via=via, problem="invalid_token")
+    if not session.is_active:
+        return Presented(session=session, via=via, problem="expired_token")
+    return Presented(session=session, via=via)
+
+
+def request_client_ip(request) -> str | None:
+    return client_ip(
+        request.META.get("REMOTE_ADDR"), request.META.get("HTTP_X_FORWARDED_FOR"), settings.T3SITE_TRUSTED_PROXIES
+    )

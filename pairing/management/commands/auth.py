@@ -1,0 +1,181 @@
+"""`manage.py auth`: pairing links and device sessions from the command line."""
+
+from __future__ import annotations
+
+from django.core.management.base import CommandError
+
+from pairing import scopes as scope_rules
+from pairing.models import PairingCredential
+from pairing.models import DeviceSession
+from pairing.runtime import running_server
+from t3site import clock
+from t3site.commands import StateCommand
+from t3site.durations import DurationError, format_duration, parse_duration
+
+PAIRING_HELP = "one-time pairing links (tokens a device exchanges for a session)"
+SESSION_HELP = "device sessions (what a paired device holds)"
+
+
+def _ttl(text: str) -> int:
+    try:
+        return parse_duration(text)
+    except DurationError as exc:
+        raise CommandError(f"--ttl: {exc}") from None
+
+
+def _add_grant_options(parser, default_ttl: str, ttl_help: str) -> None:
+    parser.add_argument("--ttl", default=default_ttl, help=f"{ttl_help} (90s, 5m, 1h, 30d; default {default_ttl})")
+    parser.add_argument("--label", default="", help="a name to recognise it by")
+    parser.add_argument("--role", choices=scope_rules.ROLES, default=scope_rules.OWNER, help="owner (every scope) or client")
+    parser.add_argument(
+        "--scope",
+        action="append",
+        choices=scope_rules.ALL_SCOPES,
+        dest="scopes",
+        help="narrow a client to these scopes (repeat it); a client gets read, write and terminal by default",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+class Command(StateCommand):
+    help = "Manage pairing links and device sessions: create, list and revoke them."
+
+    def add_arguments(self, parser):
+        nouns = parser.add_subparsers(dest="noun", required=True, metavar="{pairing,session}")
+
+        pairing = nouns.add_parser("pairing", help=PAIRING_HELP, description=f"Manage {PAIRING_HELP}.")
+        pairing_verbs = pairing.add_subparsers(dest="verb", required=True, metavar="{create,list,revoke}")
+        create = pairing_verbs.add_parser(
+            "create",
+            help="mint a pairing link and print its token",
+            description="Mint a one-time pairing link and print its token (and URL, with --base-url or a running server).",
+        )
+        _add_grant_options(create, "5m", "how long the link can be used")
+        create.add_argument("--base-url", help="the server URL to build the pairing URL from, like http://192.168.1.20:3773")
+        listing = pairing_verbs.add_parser("list", help="list pairing links (never their tokens)")
+        listing.add_argument("--json", action="store_true", help="print one JSON document")
+        revoke = pairing_verbs.add_parser("revoke", help="revoke a pairing link so it can no longer be used")
+        revoke.add_argument("id", help="the link's id, from `auth pairing list`")
+
+        session = nouns.add_parser("session", help=SESSION_HELP, description=f"Manage {SESSION_HELP}.")
+        session_verbs = session.add_subparsers(dest="verb", required=True, metavar="{issue,list,revoke,revoke-others}")
+        issue = session_verbs.add_parser(
+            "issue",
+            help="issue a session directly and print its bearer token",
+            description="Issue a device session without pairing and print its bearer token (shown once).",
+        )
+        _add_grant_options(issue, "30d", "idle lifetime: the session ends after this long unused")
+        listing = session_verbs.add_parser("list", help="list live sessions (never their tokens)")
+        listing.add_argument("--json", action="store_true", help="print one JSON document")
+        listing.add_argument("--all", action="store_true", help="include revoked and expired sessions")
+        revoke = session_verbs.add_parser("revoke", help="revoke a session and close its open sockets")
+        revoke.add_argument("id", help="the session's id, from `auth session list`")
+        others = session_verbs.add_parser("revoke-others", help="revoke every session except one")
+        others.add_argument("--keep", required=True, help="the id of the session to keep")
+
+    def handle(self, *args, noun: str, verb: str, **options):
+        getattr(self, f"{noun}_{verb.replace('-', '_')}")(**options)
+
+    # pairing links
+
+    def pairing_create(self, *, ttl, label, role, scopes, base_url, json, **_):
+        try:
+            link, code = PairingCredential.objects.issue(role=role, scopes=scopes, label=label, ttl_seconds=_ttl(ttl))
+        except scope_rules.ScopeError as exc:
+            raise CommandError(str(exc)) from None
+        if base_url is None:
+            runtime = running_server()
+            base_url = runtime["origin"] if runtime else None
+        data = {
+            "id": link.id,
+            "token": code,
+            "expiresAt": clock.iso(link.expires_at),
+            "role": link.role,
+            "scopes": link.scopes,
+            "label": link.label,
+        }
+        if base_url:
+            data["pairingUrl"] = f"{base_url.rstrip('/')}/pair#token={code}"
+        if json:
+            return self.print_json(data)
+        self.stdout.write(f"Pairing link {link.id} ({link.role}: {' '.join(link.scopes)}), expires {data['expiresAt']}")
+        self.stdout.write(f"Token: {code}")
+        if base_url:
+            self.stdout.write(f"Pairing URL: {data['pairingUrl']}")
+
+    def pairing_list(self, *, json, **_):
+        links = [link.as_dict() for link in PairingCredential.objects.all()]
+        if json:
+            return self.print_json(links)
+        if not links:
+            self.stdout.write("No pairing links.")
+        for link in links:
+            label = f" {link['label']!r}" if link["label"] else ""
+            self.stdout.write(
+                f"{link['id']}  {link['state']:<8} {link['role']:<6} {' '.join(link['scopes']):<26} "
+                f"expires {link['expiresAt']}{label}"
+            )
+
+    def pairing_revoke(self, *, id, **_):
+        link = PairingCredential.objects.filter(pk=id).first()
+        if link is None:
+            raise CommandError(f"no pairing link {id!r}: see `manage.py auth pairing list`")
+        if link.revoke("revoked from the command line"):
+            self.stdout.write(f"Revoked pairing link {id}.")
+        else:
+            self.stdout.write(f"Pairing link {id} was already {link.state}; nothing to revoke.")
+
+    # device sessions
+
+    def session_issue(self, *, ttl, label, role, scopes, json, **_):
+        try:
+            session, token = DeviceSession.objects.issue(
+                role=role, scopes=scopes, label=label, idle_ttl_seconds=_ttl(ttl), auth_mode="cli"
+            )
+        except scope_rules.ScopeError as exc:
+            raise CommandError(str(exc)) from None
+        data = {
+            "sessionId": session.id,
+            "sessionToken": token,
+            "role": session.role,
+            "scopes": session.scopes,
+            "label": session.label,
+            "expiresAt": clock.iso(session.expires_at),
+        }
+        if json:
+            return self.print_json(data)
+        self.stdout.write(
+            f"Session {session.id} ({session.role}: {' '.join(session.scopes)}), idle lifetime "
+            f"{format_duration(session.idle_ttl_seconds)}, expires {data['expiresAt']} unless used"
+        )
+        self.stdout.write(f"Bearer token: {token}")
+        self.stdout.write("It is shown only now. Send it as `Authorization: Bearer <token>`.")
+
+    def session_list(self, *, json, all, **_):
+        sessions = DeviceSession.objects.all() if all else DeviceSession.objects.active()
+        rows = [session.as_dict() for session in sessions]
+        if json:
+            return self.print_json(rows)
+        if not rows:
+            self.stdout.write("No live sessions." if not all else "No sessions.")
+        for row in rows:
+            label = f" {row['label']!r}" if row["label"] else ""
+            self.stdout.write(
+                f"{row['id']}  {row['state']:<8} {row['role']:<6} {' '.join(row['scopes']):<26} "
+                f"{row['clientIp'] or '-':<15} last seen {row['lastSeenAt']}{label}"
+            )
+
+    def session_revoke(self, *, id, **_):
+        session = DeviceSession.objects.filter(pk=id).first()
+        if session is None:
+            raise CommandError(f"no session {id!r}: see `manage.py auth session list`")
+        if session.revoke("revoked from the command line"):
+            self.stdout.write(f"Revoked session {id}; its open sockets close within 2 seconds.")
+        else:
+            self.stdout.write(f"Session {id} was already {session.state}; nothing to revoke.")
+
+    def session_revoke_others(self, *, keep, **_):
+        if not DeviceSession.objects.filter(pk=keep).exists():
+            raise CommandError(f"no session {keep!r} to keep: see `manage.py auth session list`")
+        count = DeviceSession.objects.exclude(pk=keep).revoke("revoked with revoke-others")
+        self.stdout.write(f"Revoked {count} session(s); kept {keep}.")

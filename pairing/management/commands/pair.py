@@ -1,0 +1,59 @@
+"""`manage.py pair`: a fresh pairing link for the server that runs now."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management.base import CommandError
+
+from pairing import scopes as scope_rules
+from pairing.models import PairingCredential
+from pairing.qr import terminal_qr
+from pairing.runtime import running_server
+from t3site import clock
+from t3site.commands import StateCommand
+from t3site.durations import DurationError, parse_duration
+
+
+class Command(StateCommand):
+    help = (
+        "Mint a fresh pairing link for the t3site server running now (found through "
+        "server-runtime.json and checked through its descriptor); print its URL and a QR code."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--ttl", default="5m", help="how long the link can be used (90s, 5m, 1h, 30d; default 5m)")
+        parser.add_argument("--label", default="", help="a name for the device that will use it")
+        parser.add_argument("--role", choices=scope_rules.ROLES, default=scope_rules.OWNER, help="owner or client")
+        parser.add_argument("--scope", action="append", choices=scope_rules.ALL_SCOPES, dest="scopes", help="narrow a client link (repeat it)")
+        parser.add_argument("--json", action="store_true", help="print one JSON document instead")
+
+    def handle(self, *args, ttl, label, role, scopes, json, **options):
+        try:
+            ttl_seconds = parse_duration(ttl)
+        except DurationError as exc:
+            raise CommandError(f"--ttl: {exc}") from None
+        runtime = running_server()
+        if runtime is None:
+            raise CommandError(
+                f"no t3site server is running for T3SITE_HOME={settings.T3SITE_HOME}: start one with `python manage.py serve`"
+            )
+        try:
+            link, code = PairingCredential.objects.issue(role=role, scopes=scopes, label=label, ttl_seconds=ttl_seconds)
+        except scope_rules.ScopeError as exc:
+            raise CommandError(str(exc)) from None
+        pairing_url = f"{runtime['origin']}/pair#token={code}"
+        if json:
+            return self.print_json(
+                {
+                    "id": link.id,
+                    "token": code,
+                    "expiresAt": clock.iso(link.expires_at),
+                    "role": link.role,
+                    "scopes": link.scopes,
+                    "label": link.label,
+                    "pairingUrl": pairing_url,
+                }
+            )
+        self.stdout.write(f"Pairing URL: {pairing_url}")
+        self.stdout.write(terminal_qr(pairing_url))
+        self.stdout.write(f"Works once, until {clock.iso(link.expires_at)} ({link.role}: {' '.join(link.scopes)}).")

@@ -1,0 +1,381 @@
+"""Pairing links, device sessions and WebSocket tickets.
+
+The raw value of every credential is returned once, by the manager method that
+makes it, and never stored: rows hold a keyed digest (pairing.tokens.digest).
+Lookups go by digest; claims are single UPDATE statements guarded by the
+credential's state, so of any number of concurrent claims exactly one wins.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from functools import lru_cache
+
+from django.conf import settings
+from django.db import models, transaction
+
+from pairing import scopes as scope_rules
+from pairing import tokens
+from t3site import clock
+
+PAIRING_TTL_SECONDS = 5 * 60
+TICKET_TTL_SECONDS = 60
+# Sliding expiry is written at most this often per session, so a busy client
+# does not turn every request into a database write.
+TOUCH_INTERVAL_SECONDS = 60
+
+
+class CredentialError(Exception):
+    """A credential was refused; ``code`` is the API error code."""
+
+    code = "invalid_token"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidToken(CredentialError):
+    code = "invalid_token"
+
+
+class ExpiredToken(CredentialError):
+    code = "expired_token"
+
+
+@lru_cache(maxsize=4)
+def _digest_key(secret: str) -> bytes:
+    return tokens.derive_key(secret, "token-digest")
+
+
+def digest(raw: str) -> str:
+    """Return the keyed digest of a raw credential."""
+    return tokens.digest(raw, _digest_key(settings.SECRET_KEY))
+
+
+def new_id() -> str:
+    """Return a public identifier: 64 random bits in hex, short enough to type in `auth ... revoke ID`."""
+    return secrets.token_hex(8)
+
+
+class PairingCredentialQuerySet(models.QuerySet):
+    def claimable(self, now=None):
+        now = now or clock.now()
+        return self.filter(claimed_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
+
+    def revoke(self, reason: str = "revoked") -> int:
+        """Revoke every unclaimed, unrevoked link in this queryset; return how many."""
+        return self.filter(claimed_at__isnull=True, revoked_at__isnull=True).update(
+            revoked_at=clock.now(), revoked_reason=reason
+        )
+
+
+class PairingCredentialManager(models.Manager.from_queryset(PairingCredentialQuerySet)):
+    def issue(
+        self,
+        *,
+        role: str = scope_rules.OWNER,
+        scopes: list[str] | None = None,
+        label: str = "",
+        ttl_seconds: int = PAIRING_TTL_SECONDS,
+        created_by: DeviceSession | None = None,
+    ) -> tuple[PairingCredential, str]:
+        """Create a one-time pairing link and return it with its raw code (the only copy)."""
+        resolved = scope_rules.resolve_scopes(role, scopes)
+        code = tokens.new_pairing_code()
+        now = clock.now()
+        credential = self.create(
+            digest=digest(code),
+            role=role,
+            scopes=resolved,
+            label=label,
+            created_at=now,
+            expires_at=now + timedelta(seconds=ttl_seconds),
+            created_by=created_by,
+        )
+        return credential, code
+
+    def claim(
+        self, raw: str, *, label: str = "", client_ip: str | None = None, user_agent: str = "", mode: str = "bearer"
+    ) -> tuple[DeviceSession, str]:
+        """Exchange a raw pairing code for a new device session and its raw token.
+
+        Raise tokens.MalformedToken, InvalidToken (unknown, used or revoked: a used
+        code answers exactly like one that never existed) or ExpiredToken.
+        """
+        code_digest = digest(tokens.normalize_pairing_code(raw))
+        now = clock.now()
+        with transaction.atomic():
+            # The guarded UPDATE is the claim: the database serializes it, so exactly one
+            # concurrent caller sees a row count of 1.
+            won = self.filter(digest=code_digest).claimable(now).update(claimed_at=now)
+            if not won:
+                expired = self.filter(
+                    digest=code_digest, claimed_at__isnull=True, revoked_at__isnull=True, expires_at__lte=now
+                ).exists()
+                if expired:
+                    raise ExpiredToken("this pairing token has expired: ask for a new link")
+                raise InvalidToken("this pairing token is not valid: it may have been used already; ask for a new link")
+            credential = self.get(digest=code_digest)
+            session, token = DeviceSession.objects.issue(
+                role=credential.role,
+                scopes=credential.scopes,
+                label=label or credential.label,
+                client_ip=client_ip,
+                user_agent=user_agent,
+                auth_mode=mode,
+                pairing=credential,
+            )
+            self.filter(pk=credential.pk).update(claimed_session=session)
+        return session, token
+
+
+class PairingCredential(models.Model):
+    id = models.CharField(primary_key=True, max_length=16, default=new_id, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    label = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=16, default=scope_rules.OWNER)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=clock.now)
+    expires_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_session = models.ForeignKey(
+        "DeviceSession", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        "DeviceSession", null=True, blank=True, on_delete=models.SET_NULL, related_name="pairing_links_created"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=200, blank=True)
+
+    objects = PairingCredentialManager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "pairing link"
+
+    def __str__(self) -> str:
+        return f"pairing link {self.id} ({self.label or self.role})"
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at:
+            return "revoked"
+        if self.claimed_at:
+            return "used"
+        if self.expires_at <= clock.now():
+            return "expired"
+        return "active"
+
+    def as_dict(self) -> dict:
+        """Return the link as the API and `--json` listings show it: never the token or its digest."""
+        return {
+            "id": self.id,
+            "label": self.label,
+            "role": self.role,
+            "scopes": list(self.scopes),
+            "state": self.state,
+            "createdAt": clock.iso(self.created_at),
+            "expiresAt": clock.iso(self.expires_at),
+            "claimedAt": clock.iso(self.claimed_at),
+            "revokedAt": clock.iso(self.revoked_at),
+        }
+
+    def revoke(self, reason: str = "revoked") -> bool:
+        """Revoke this link if it can still be claimed; return whether it was."""
+        revoked = bool(type(self).objects.filter(pk=self.pk).revoke(reason))
+        self.refresh_from_db()
+        return revoked
+
+
+class DeviceSessionQuerySet(models.QuerySet):
+    def active(self, now=None):
+        now = now or clock.now()
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now)
+
+    def revoke(self, reason: str = "revoked") -> int:
+        """Revoke every live session in this queryset and cut off their sockets; return how many.
+
+        Admin bulk actions, the CLI and the API all come through here, so the
+        side effect (closing open WebSockets) cannot be skipped.
+        """
+        from pairing import live
+
+        ids = list(self.filter(revoked_at__isnull=True).values_list("pk", flat=True))
+        if not ids:
+            return 0
+        count = self.model.objects.filter(pk__in=ids, revoked_at__isnull=True).update(
+            revoked_at=clock.now(), revoked_reason=reason
+        )
+        transaction.on_commit(lambda: live.announce_revoked(ids))
+        return count
+
+
+class DeviceSessionManager(models.Manager.from_queryset(DeviceSessionQuerySet)):
+    def issue(
+        self,
+        *,
+        role: str = scope_rules.OWNER,
+        scopes: list[str] | None = None,
+        label: str = "",
+        idle_ttl_seconds: int | None = None,
+        client_ip: str | None = None,
+        user_agent: str = "",
+        auth_mode: str = "bearer",
+        pairing: PairingCredential | None = None,
+    ) -> tuple[DeviceSession, str]:
+        """Create a device session and return it with its raw bearer token (the only copy)."""
+        now = clock.now()
+        maximum = settings.T3SITE_SESSION_MAX_TTL_SECONDS
+        idle = min(idle_ttl_seconds or settings.T3SITE_SESSION_IDLE_TTL_SECONDS, maximum)
+        raw = tokens.new_session_token()
+        absolute = now + timedelta(seconds=maximum)
+        session = self.create(
+            digest=digest(raw),
+            role=role,
+            scopes=scope_rules.resolve_scopes(role, scopes),
+            label=label[:200],
+            client_ip=client_ip,
+            user_agent=user_agent[:400],
+            auth_mode=auth_mode,
+            idle_ttl_seconds=idle,
+            created_at=now,
+            last_seen_at=now,
+            absolute_expires_at=absolute,
+            expires_at=min(now + timedelta(seconds=idle), absolute),
+        )
+        return session, raw
+
+    def for_token(self, raw: str) -> DeviceSession | None:
+        """Return the session a raw bearer token belongs to, whatever its state, or None."""
+        if not tokens.is_session_token(raw or ""):
+            return None
+        session = self.filter(digest=digest(raw)).first()
+        if session is None or not tokens.digests_match(session.digest, digest(raw)):
+            return None
+        return session
+
+
+class DeviceSession(models.Model):
+    id = models.CharField(primary_key=True, max_length=16, default=new_id, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    label = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=16, default=scope_rules.OWNER)
+    scopes = models.JSONField(default=list)
+    auth_mode = models.CharField(max_length=16, default="bearer")
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=400, blank=True)
+    pairing = models.ForeignKey(PairingCredential, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=clock.now)
+    last_seen_at = models.DateTimeField(default=clock.now)
+    last_connected_at = models.DateTimeField(null=True, blank=True)
+    idle_ttl_seconds = models.PositiveIntegerField()
+    absolute_expires_at = models.DateTimeField()
+    # min(last_seen_at + idle TTL, absolute cap), kept up to date by touch() so that
+    # "is it live?" is one indexed comparison.
+    expires_at = models.DateTimeField(db_index=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=200, blank=True)
+
+    objects = DeviceSessionManager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "device session"
+
+    def __str__(self) -> str:
+        return f"device session {self.id} ({self.label or self.role})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > clock.now()
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at:
+            return "revoked"
+        return "active" if self.expires_at > clock.now() else "expired"
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == scope_rules.OWNER
+
+    def as_dict(self, current_id: str | None = None) -> dict:
+        """Return the session as listings show it: never the token or its digest."""
+        return {
+            "id": self.id,
+            "label": self.label,
+            "role": self.role,
+            "scopes": list(self.scopes),
+            "state": self.state,
+            "authMode": self.auth_mode,
+            "clientIp": self.client_ip,
+            "userAgent": self.user_agent,
+            "createdAt": clock.iso(self.created_at),
+            "lastSeenAt": clock.iso(self.last_seen_at),
+            "lastConnectedAt": clock.iso(self.last_connected_at),
+            "expiresAt": clock.iso(self.expires_at),
+            "revokedAt": clock.iso(self.revoked_at),
+            "current": self.id == current_id,
+        }
+
+    def touch(self, *, connected: bool = False) -> None:
+        """Slide the idle expiry forward (at most once a minute), and note a socket connection."""
+        now = clock.now()
+        changes = {}
+        if connected:
+            changes["last_connected_at"] = now
+        if connected or (now - self.last_seen_at).total_seconds() >= TOUCH_INTERVAL_SECONDS:
+            changes["last_seen_at"] = now
+            changes["expires_at"] = min(now + timedelta(seconds=self.idle_ttl_seconds), self.absolute_expires_at)
+        if changes:
+            type(self).objects.active(now).filter(pk=self.pk).update(**changes)
+            for field, value in changes.items():
+                setattr(self, field, value)
+
+    def revoke(self, reason: str = "revoked") -> bool:
+        """Revoke this session and close its sockets; return whether it was live before."""
+        revoked = bool(type(self).objects.filter(pk=self.pk).revoke(reason))
+        self.refresh_from_db()
+        return revoked
+
+
+class WebSocketTicketManager(models.Manager):
+    def issue(self, session: DeviceSession) -> tuple[WebSocketTicket, str]:
+        """Return a one-use ticket for ``session``'s next WebSocket connection, and its raw value."""
+        now = clock.now()
+        self.filter(expires_at__lte=now).delete()
+        raw = tokens.new_ticket()
+        ticket = self.create(
+            digest=digest(raw), session=session, created_at=now, expires_at=now + timedelta(seconds=TICKET_TTL_SECONDS)
+        )
+        return ticket, raw
+
+    def claim(self, raw: str) -> DeviceSession:
+        """Use up a raw ticket and return its session (whatever the session's state).
+
+        Raise InvalidToken for a malformed, unknown, used or expired ticket.
+        """
+        if not tokens.is_ticket(raw or ""):
+            raise InvalidToken("malformed ticket")
+        now = clock.now()
+        ticket_digest = digest(raw)
+        with transaction.atomic():
+            won = self.filter(digest=ticket_digest, used_at__isnull=True, expires_at__gt=now).update(used_at=now)
+            if not won:
+                raise InvalidToken("this ticket is not valid: it was used, has expired or never existed")
+            return self.select_related("session").get(digest=ticket_digest).session
+
+
+class WebSocketTicket(models.Model):
+    digest = models.CharField(max_length=64, unique=True)
+    session = models.ForeignKey(DeviceSession, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=clock.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WebSocketTicketManager()

@@ -1,0 +1,47 @@
+"""Find the server that runs now for this T3SITE_HOME, through server-runtime.json.
+
+The file alone proves nothing (a crashed server leaves it behind), so the pid
+must be alive and the descriptor at the recorded port must answer with this
+home's environment id.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+import psutil
+from django.conf import settings
+
+from endpoints.addresses import is_wildcard, url_host
+from t3site import home
+
+PROBE_TIMEOUT_SECONDS = 3
+
+
+def local_origin(runtime: dict) -> str:
+    """Return the URL this machine reaches the server at (loopback for wildcard binds)."""
+    host = runtime.get("bindHost") or runtime.get("host") or "127.0.0.1"
+    if is_wildcard(host):
+        host = "::1" if host == "::" else "127.0.0.1"
+    return f"http://{url_host(host)}:{runtime['port']}"
+
+
+def running_server() -> dict | None:
+    """Return the runtime record of the live server for this home, or None."""
+    runtime = home.read_runtime(settings.T3SITE_HOME)
+    if not runtime or not isinstance(runtime.get("pid"), int) or not isinstance(runtime.get("port"), int):
+        return None
+    if not psutil.pid_exists(runtime["pid"]):
+        return None
+    try:
+        with urllib.request.urlopen(
+            local_origin(runtime) + "/.well-known/t3/environment", timeout=PROBE_TIMEOUT_SECONDS
+        ) as response:
+            descriptor = json.load(response)
+    except (OSError, ValueError, urllib.error.URLError):
+        return None
+    if descriptor.get("environmentId") != home.environment_id(settings.T3SITE_HOME):
+        return None
+    return runtime

@@ -1,0 +1,36 @@
+"""Roles and scopes (CONTRACT section 3). No Django imports."""
+
+from __future__ import annotations
+
+OWNER = "owner"
+CLIENT = "client"
+ROLES = (OWNER, CLIENT)
+
+READ, WRITE, TERMINAL, ADMIN = "read", "write", "terminal", "admin"
+ALL_SCOPES = (READ, WRITE, TERMINAL, ADMIN)
+CLIENT_DEFAULT_SCOPES = (READ, WRITE, TERMINAL)
+
+
+class ScopeError(ValueError):
+    pass
+
+
+def resolve_scopes(role: str, requested: list[str] | tuple[str, ...] | None) -> list[str]:
+    """Return the scopes a credential of ``role`` gets, in canonical order.
+
+    An owner has every scope. A client gets read, write and terminal unless
+    narrowed; ``admin`` is owner-only.
+    """
+    if role not in ROLES:
+        raise ScopeError(f"unknown role {role!r}: use owner or client")
+    if role == OWNER:
+        if requested and set(requested) != set(ALL_SCOPES):
+            raise ScopeError("an owner has every scope; use --role client to narrow the scopes")
+        return list(ALL_SCOPES)
+    wanted = set(requested or CLIENT_DEFAULT_SCOPES)
+    unknown = wanted - set(ALL_SCOPES)
+    if unknown:
+        raise ScopeError(f"unknown scope {sorted(unknown)[0]!r}: use read, write, terminal or admin")
+    if ADMIN in wanted:
+        raise ScopeError("the admin scope is owner-only")
+    return [scope for scope in ALL_SCOPES if scope in wanted]

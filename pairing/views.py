@@ -1,0 +1,172 @@
+"""The auth API of CONTRACT section 4. Each view parses, calls one domain method, answers."""
+
+from __future__ import annotations
+
+from pairing import scopes as scope_rules
+from pairing.auth import SESSION_COOKIE, origin_is_this_server, request_client_ip
+from pairing.decorators import session_required
+from pairing.models import CredentialError, DeviceSession, PairingCredential, WebSocketTicket
+from pairing.ratelimit import auth_failures
+from pairing.tokens import MalformedToken
+from t3site.clock import iso
+from t3site.durations import DurationError, parse_duration
+from t3site.http import BadRequest, answer, error, open_cors, read_json
+
+LABEL_MAX_LENGTH = 200
+
+
+def _rate_limited(retry_after: int):
+    return error(
+        "rate_limited",
+        f"too many failed attempts from this address: try again in {retry_after} seconds",
+        429,
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+def _session_answer(session: DeviceSession, token: str | None = None) -> dict:
+    data = {"sessionId": session.id, "role": session.role, "scopes": session.scopes, "expiresAt": iso(session.expires_at)}
+    if token is not None:
+        data["sessionToken"] = token
+    return data
+
+
+@open_cors("POST, OPTIONS")
+def pair(request):
+    """Exchange a one-time pairing token for a device session (cookie or bearer mode)."""
+    ip = request_client_ip(request)
+    retry_after = auth_failures.retry_after(ip)
+    if retry_after:
+        return _rate_limited(retry_after)
+    body = read_json(request)
+    mode = body.get("mode", "bearer")
+    if mode not in ("cookie", "bearer"):
+        raise BadRequest('mode must be "cookie" or "bearer"')
+    origin = request.headers.get("Origin")
+    if mode == "cookie" and origin and not origin_is_this_server(origin, request.get_host()):
+        return error("forbidden_origin", "cookie mode is for this server's own pages; use bearer mode", 403)
+    token, label = body.get("token"), body.get("label", "")
+    if not isinstance(token, str) or not isinstance(label, str):
+        raise BadRequest("token (and label, if given) must be strings")
+    try:
+        session, session_token = PairingCredential.objects.claim(
+            token,
+            label=label[:LABEL_MAX_LENGTH],
+            client_ip=ip,
+            user_agent=request.headers.get("User-Agent", ""),
+            mode=mode,
+        )
+    except MalformedToken as exc:
+        auth_failures.record_failure(ip)
+        return error("bad_request", f"malformed token: {exc}", 400)
+    except CredentialError as exc:
+        auth_failures.record_failure(ip)
+        return error(exc.code, exc.message, 401)
+    if mode == "bearer":
+        return answer(_session_answer(session, session_token))
+    response = answer(_session_answer(session))
+    response.set_cookie(
+        SESSION_COOKIE,
+        session_token,
+        max_age=int((session.absolute_expires_at - session.created_at).total_seconds()),
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+    return response
+
+
+@open_cors("GET, OPTIONS")
+def session_info(request):
+    """Say whether the caller is paired, and as what (always 200)."""
+    session = request.device_session
+    if session is None:
+        return answer({"authenticated": False})
+    return answer({"authenticated": True, **_session_answer(session), "label": session.label})
+
+
+@open_cors("POST, OPTIONS")
+@session_required()
+def ws_ticket(request):
+    """Return a one-use, 60-second ticket for opening /ws from any origin."""
+    ticket, raw = WebSocketTicket.objects.issue(request.device_session)
+    return answer({"ticket": raw, "expiresAt": iso(ticket.expires_at)})
+
+
+@open_cors("POST, OPTIONS")
+@session_required()
+def logout(request):
+    """Revoke the calling session (and close its sockets)."""
+    request.device_session.revoke("logged out")
+    response = answer({"revoked": True})
+    response.delete_cookie(SESSION_COOKIE, samesite="Lax")
+    return response
+
+
+def _pairing_url(request, code: str) -> str:
+    return f"{request.scheme}://{request.get_host()}/pair#token={code}"
+
+
+@open_cors("GET, POST, OPTIONS")
+@session_required(scope_rules.ADMIN)
+def pairing_links(request):
+    """List pairing links, or create one."""
+    if request.method == "GET":
+        return answer({"pairingLinks": [link.as_dict() for link in PairingCredential.objects.all()[:500]]})
+    body = read_json(request)
+    role = body.get("role", scope_rules.OWNER)
+    label = body.get("label", "")
+    if not isinstance(label, str) or not isinstance(role, str):
+        raise BadRequest("label and role must be strings")
+    scopes = body.get("scopes")
+    if scopes is not None and (not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes)):
+        raise BadRequest("scopes must be a list of strings")
+    try:
+        ttl = parse_duration(str(body.get("ttl", "5m")))
+        link, code = PairingCredential.objects.issue(
+            role=role, scopes=scopes, label=label[:LABEL_MAX_LENGTH], ttl_seconds=ttl, created_by=request.device_session
+        )
+    except (DurationError, scope_rules.ScopeError) as exc:
+        raise BadRequest(str(exc)) from None
+    return answer(
+        {**link.as_dict(), "token": code, "pairingUrl": _pairing_url(request, code)},
+        status=201,
+    )
+
+
+@open_cors("DELETE, OPTIONS")
+@session_required(scope_rules.ADMIN)
+def pairing_link(request, link_id: str):
+    """Revoke one pairing link."""
+    link = PairingCredential.objects.filter(pk=link_id).first()
+    if link is None:
+        return error("not_found", f"no pairing link {link_id}", 404)
+    return answer({"id": link.id, "revoked": link.revoke("revoked through the API")})
+
+
+@open_cors("GET, OPTIONS")
+@session_required(scope_rules.ADMIN)
+def sessions(request):
+    """List live device sessions, the caller's own marked current."""
+    current = request.device_session.id
+    return answer({"sessions": [s.as_dict(current) for s in DeviceSession.objects.active()[:500]]})
+
+
+@open_cors("DELETE, OPTIONS")
+@session_required(scope_rules.ADMIN)
+def session_detail(request, session_id: str):
+    """Revoke another device's session."""
+    if session_id == request.device_session.id:
+        return error("operation_forbidden", "this is the session you are using: log out instead", 403)
+    session = DeviceSession.objects.filter(pk=session_id).first()
+    if session is None:
+        return error("not_found", f"no session {session_id}", 404)
+    return answer({"id": session.id, "revoked": session.revoke("revoked through the API")})
+
+
+@open_cors("POST, OPTIONS")
+@session_required(scope_rules.ADMIN)
+def revoke_others(request):
+    """Revoke every session but the caller's."""
+    count = DeviceSession.objects.exclude(pk=request.device_session.id).revoke("revoked with revoke-others")
+    return answer({"revokedCount": count})

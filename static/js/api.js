@@ -1,0 +1,143 @@
+// The client side of t3site's HTTP API and /ws socket, shared by every page.
+// One backend = one base URL plus, for hosted/bearer use, a session token.
+
+export class ApiError extends Error {
+  constructor(status, code, message, retryAfter) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.retryAfter = retryAfter;
+  }
+}
+
+export class Backend {
+  // baseUrl: "" for this server (cookie auth), or "http://host:port" with a bearer token.
+  constructor(baseUrl = "", sessionToken = null) {
+    this.baseUrl = baseUrl.replace(/\/+$/, "");
+    this.sessionToken = sessionToken;
+  }
+
+  async request(method, path, body) {
+    const headers = {};
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (this.sessionToken) headers["Authorization"] = `Bearer ${this.sessionToken}`;
+    let response;
+    try {
+      response = await fetch(this.baseUrl + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: this.sessionToken || this.baseUrl ? "omit" : "same-origin",
+        cache: "no-store",
+      });
+    } catch (error) {
+      throw new ApiError(0, "network", `cannot reach ${this.baseUrl || "the server"}: ${error.message}`);
+    }
+    const data = await response.json().catch(() => null);
+    if (!response.ok) {
+      const failure = (data && data.error) || {};
+      throw new ApiError(response.status, failure.code || "http_error", failure.message || `HTTP ${response.status}`,
+        Number(response.headers.get("Retry-After")) || null);
+    }
+    return data;
+  }
+
+  descriptor() { return this.request("GET", "/.well-known/t3/environment"); }
+  session() { return this.request("GET", "/api/auth/session"); }
+  logout() { return this.request("POST", "/api/auth/logout"); }
+
+  wsUrl(ticket) {
+    const base = this.baseUrl || window.location.origin;
+    return base.replace(/^http/, "ws") + "/ws?ticket=" + encodeURIComponent(ticket);
+  }
+}
+
+export const CLOSE_SESSION_ENDED = 4410;
+const PERMANENT_CLOSES = new Set([4401, 4403, CLOSE_SESSION_ENDED]);
+
+// A JSON-RPC connection that gets a fresh ticket for every (re)connect and backs off
+// when the network drops. On 4410/4401/4403 it stops for good: retrying cannot help.
+export class RpcSocket extends EventTarget {
+  constructor(backend) {
+    super();
+    this.backend = backend;
+    this.nextId = 1;
+    this.pending = new Map();
+    this.attempt = 0;
+    this.stopped = false;
+    this.socket = null;
+  }
+
+  async connect() {
+    if (this.stopped) return;
+    this.dispatchEvent(new CustomEvent("state", { detail: "connecting" }));
+    let ticket;
+    try {
+      ({ ticket } = await this.backend.request("POST", "/api/auth/ws-ticket"));
+    } catch (error) {
+      if (error.status === 401) return this.end(CLOSE_SESSION_ENDED, error.message);
+      return this.retry();
+    }
+    const socket = new WebSocket(this.backend.wsUrl(ticket));
+    this.socket = socket;
+    socket.onopen = () => {
+      this.attempt = 0;
+      this.dispatchEvent(new CustomEvent("state", { detail: "open" }));
+    };
+    socket.onmessage = (event) => this.onFrame(event.data);
+    socket.onclose = (event) => {
+      for (const { reject } of this.pending.values()) reject(new Error("connection closed"));
+      this.pending.clear();
+      if (PERMANENT_CLOSES.has(event.code)) this.end(event.code, event.reason);
+      else this.retry();
+    };
+  }
+
+  retry() {
+    if (this.stopped) return;
+    // 0.5 s, 1 s, 2 s ... capped at 30 s, with jitter so many clients do not reconnect in step.
+    const delay = Math.min(30000, 500 * 2 ** this.attempt) * (0.75 + Math.random() / 2);
+    this.attempt += 1;
+    this.dispatchEvent(new CustomEvent("state", { detail: "reconnecting" }));
+    setTimeout(() => this.connect(), delay);
+  }
+
+  end(code, reason) {
+    this.stopped = true;
+    this.dispatchEvent(new CustomEvent("ended", { detail: { code, reason } }));
+  }
+
+  close() {
+    this.stopped = true;
+    if (this.socket) this.socket.close(1000);
+  }
+
+  onFrame(text) {
+    let message;
+    try { message = JSON.parse(text); } catch { return; }
+    if (message.id !== undefined && this.pending.has(message.id)) {
+      const { resolve, reject } = this.pending.get(message.id);
+      this.pending.delete(message.id);
+      if (message.error) {
+        const error = new Error(message.error.message);
+        error.code = message.error.code;
+        error.data = message.error.data;
+        reject(error);
+      } else resolve(message.result);
+    } else if (message.method) {
+      this.dispatchEvent(new CustomEvent("notification", { detail: message }));
+      this.dispatchEvent(new CustomEvent(message.method, { detail: message.params }));
+    }
+  }
+
+  call(method, params = {}) {
+    if (!this.socket || this.socket.readyState !== WebSocket.OPEN) {
+      return Promise.reject(new Error("not connected"));
+    }
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.socket.send(JSON.stringify({ jsonrpc: "2.0", id, method, params }));
+    });
+  }
+}

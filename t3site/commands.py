@@ -1,0 +1,28 @@
+"""What every t3site management command shares."""
+
+from __future__ import annotations
+
+import json
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+
+def ensure_database() -> None:
+    """Apply any pending migrations, so a fresh T3SITE_HOME needs no separate step."""
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        call_command("migrate", interactive=False, verbosity=0)
+
+
+class StateCommand(BaseCommand):
+    """A command that reads or writes t3site's database."""
+
+    def execute(self, *args, **options):
+        ensure_database()
+        return super().execute(*args, **options)
+
+    def print_json(self, data) -> None:
+        self.stdout.write(json.dumps(data, indent=2))

@@ -1,0 +1,155 @@
+"""Read t3site's settings from the process environment, strictly.
+
+Every variable of CONTRACT section 1 is parsed here; a bad value raises
+ImproperlyConfigured with a message that names the variable, which manage.py
+prints as one line.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from t3site import home
+from t3site.durations import DurationError, parse_duration
+
+DEFAULT_SESSION_IDLE_TTL = "30d"
+DEFAULT_SESSION_MAX_TTL = "365d"
+# django-environ's env.bool() reads any unknown word as False; a typo must fail instead.
+_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+
+
+@dataclass(frozen=True)
+class Config:
+    home: Path
+    database: dict
+    redis_url: str | None
+    hosted_origins: tuple[str, ...]
+    https_endpoints: tuple[str, ...]
+    session_idle_ttl_seconds: int
+    session_max_ttl_seconds: int
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+    debug: bool
+
+
+def _fail(name: str, problem: str) -> ImproperlyConfigured:
+    return ImproperlyConfigured(f"{name}: {problem}")
+
+
+def _split(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def parse_origin(name: str, value: str, schemes: tuple[str, ...] = ("http", "https")) -> str:
+    """Return ``value`` as a normalized origin (scheme://host[:port]) or raise naming ``name``."""
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError as exc:
+        raise _fail(name, f"{value!r} is not a URL ({exc})") from None
+    if parts.scheme not in schemes or not parts.hostname:
+        raise _fail(name, f"{value!r} must be {' or '.join(schemes)}://host[:port]")
+    if parts.username or parts.password or parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise _fail(name, f"{value!r} must be an origin only: no user, path, query or fragment")
+    host = parts.hostname
+    if ":" in host:
+        host = f"[{host}]"
+    default_port = {"http": 80, "https": 443}[parts.scheme]
+    suffix = f":{port}" if port and port != default_port else ""
+    return f"{parts.scheme}://{host}{suffix}"
+
+
+def _duration(env: environ.Env, name: str, default: str) -> int:
+    try:
+        return parse_duration(env.str(name, default=default))
+    except DurationError as exc:
+        raise _fail(name, str(exc)) from None
+
+
+def _database(env: environ.Env, state: Path) -> dict:
+    default = f"sqlite:///{state / 'db.sqlite3'}"
+    raw = env.str("DATABASE_URL", default=default)
+    scheme = raw.split("://", 1)[0] if "://" in raw else ""
+    if scheme not in ("sqlite", "postgres", "postgresql", "pgsql"):
+        raise _fail("DATABASE_URL", f"unsupported URL {scheme + '://...' if scheme else repr(raw)}; use sqlite:///PATH or postgres://...")
+    try:
+        database = environ.Env.db_url_config(raw)
+    except (ImproperlyConfigured, ValueError) as exc:
+        raise _fail("DATABASE_URL", f"cannot be parsed ({exc})") from None
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database["OPTIONS"] = {
+            # Writers wait for each other instead of failing with "database is locked";
+            # IMMEDIATE takes the write lock up front so two claims never deadlock on upgrade.
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    else:
+        database.setdefault("CONN_MAX_AGE", 60)
+        database.setdefault("CONN_HEALTH_CHECKS", True)
+    return database
+
+
+def _redis(env: environ.Env) -> str | None:
+    raw = env.str("REDIS_URL", default="") or None
+    if raw is not None and urlsplit(raw).scheme not in ("redis", "rediss", "unix"):
+        raise _fail("REDIS_URL", f"{raw.split('://', 1)[0]!r} is not a Redis URL; use redis://host:port/db")
+    return raw
+
+
+def _trusted_proxies(env: environ.Env) -> tuple:
+    networks = []
+    for item in _split(env.str("T3SITE_TRUSTED_PROXIES", default="")):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise _fail("T3SITE_TRUSTED_PROXIES", f"{item!r} is not an IP address or CIDR network") from None
+    return tuple(networks)
+
+
+def _https_endpoints(env: environ.Env) -> tuple[str, ...]:
+    urls = []
+    for item in _split(env.str("T3SITE_HTTPS_ENDPOINTS", default="")):
+        try:
+            parts = urlsplit(item)
+            parts.port  # noqa: B018 - raises ValueError on a bad port
+        except ValueError as exc:
+            raise _fail("T3SITE_HTTPS_ENDPOINTS", f"{item!r} is not a URL ({exc})") from None
+        if parts.scheme != "https" or not parts.hostname or parts.username or parts.query or parts.fragment:
+            raise _fail("T3SITE_HTTPS_ENDPOINTS", f"{item!r} must be an https:// URL")
+        urls.append(item.rstrip("/"))
+    return tuple(urls)
+
+
+def load(environment: dict[str, str] | None = None) -> Config:
+    """Return the configuration read from ``environment`` (default: ``os.environ``)."""
+    env = environ.Env()
+    if environment is not None:
+        env.ENVIRON = environment
+    state = home.resolve_home(env.str("T3SITE_HOME", default="") or None)
+    idle = _duration(env, "T3SITE_SESSION_IDLE_TTL", DEFAULT_SESSION_IDLE_TTL)
+    maximum = _duration(env, "T3SITE_SESSION_MAX_TTL", DEFAULT_SESSION_MAX_TTL)
+    if idle > maximum:
+        raise _fail("T3SITE_SESSION_IDLE_TTL", "must not be longer than T3SITE_SESSION_MAX_TTL")
+    debug_text = env.str("T3SITE_DEBUG", default="false").strip().lower()
+    if debug_text not in _BOOLEANS:
+        raise _fail("T3SITE_DEBUG", f"{debug_text!r} is not true or false")
+    debug = _BOOLEANS[debug_text]
+    return Config(
+        home=state,
+        database=_database(env, state),
+        redis_url=_redis(env),
+        hosted_origins=tuple(
+            parse_origin("T3SITE_HOSTED_ORIGINS", item) for item in _split(env.str("T3SITE_HOSTED_ORIGINS", default=""))
+        ),
+        https_endpoints=_https_endpoints(env),
+        session_idle_ttl_seconds=idle,
+        session_max_ttl_seconds=maximum,
+        trusted_proxies=_trusted_proxies(env),
+        debug=debug,
+    )

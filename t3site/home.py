@@ -1,0 +1,110 @@
+"""The state directory, ``T3SITE_HOME``, and the files t3site keeps in it.
+
+No Django imports: settings.py calls this before Django is configured.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import uuid
+from pathlib import Path
+from typing import Any
+
+SECRET_FILENAME = "secret"
+ENVIRONMENT_ID_FILENAME = "environment-id"
+RUNTIME_FILENAME = "server-runtime.json"
+
+
+def resolve_home(value: str | None) -> Path:
+    """Return the absolute state directory for ``T3SITE_HOME`` (default ``~/.t3site``)."""
+    return Path(value or "~/.t3site").expanduser().resolve()
+
+
+def ensure_home(home: Path) -> Path:
+    """Create the state directory, readable by its owner only, if it does not exist."""
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return home
+
+
+def write_atomically(path: Path, data: str, mode: int = 0o600) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _create_once(path: Path, make_value) -> str:
+    """Return the content of ``path``, creating it exactly once if it is missing.
+
+    The value is written to a temporary file and then hard-linked into place:
+    ``os.link`` fails if the name exists, so two processes starting at once
+    agree on one value and nobody ever reads a half-written file.
+    """
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        pass
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(make_value() + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def server_secret(home: Path) -> str:
+    """Return the server secret (mode 0600), creating it on first use.
+
+    It keys every token digest: deleting it invalidates all pairing links and sessions.
+    """
+    path = home / SECRET_FILENAME
+    value = _create_once(path, lambda: secrets.token_urlsafe(48))
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o600)
+    return value
+
+
+def environment_id(home: Path) -> str:
+    """Return this server's stable environment id, created once and never changed."""
+    return _create_once(home / ENVIRONMENT_ID_FILENAME, lambda: str(uuid.uuid4()))
+
+
+def runtime_path(home: Path) -> Path:
+    return home / RUNTIME_FILENAME
+
+
+def read_runtime(home: Path) -> dict[str, Any] | None:
+    """Return the running server's descriptor file, or None when there is none or it is unreadable."""
+    try:
+        data = json.loads(runtime_path(home).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def write_runtime(home: Path, runtime: dict[str, Any]) -> None:
+    write_atomically(runtime_path(home), json.dumps(runtime, indent=2) + "\n")
+
+
+def remove_runtime(home: Path, pid: int) -> None:
+    """Remove the runtime file if it still belongs to process ``pid``."""
+    current = read_runtime(home)
+    if current is not None and current.get("pid") == pid:
+        runtime_path(home).unlink(missing_ok=True)

@@ -1,0 +1,88 @@
+"""JSON responses, errors and CORS headers shared by every API view."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+
+class BadRequest(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def no_store(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+    return response
+
+
+def answer(data: Any, status: int = 200) -> JsonResponse:
+    """Return ``data`` as JSON; API answers are never cached (they carry credentials or live state)."""
+    return no_store(JsonResponse(data, status=status, safe=False))
+
+
+def error(code: str, message: str, status: int, headers: dict[str, str] | None = None) -> JsonResponse:
+    """Return the contract's error shape: {"error": {"code", "message"}}."""
+    response = answer({"error": {"code": code, "message": message}}, status=status)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def read_json(request: HttpRequest) -> dict[str, Any]:
+    """Return the request's JSON object body ({} when empty); raise BadRequest otherwise."""
+    if not request.body:
+        return {}
+    try:
+        data = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("the request body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise BadRequest("the request body must be a JSON object")
+    return data
+
+
+CORS_ALLOWED_HEADERS = "Authorization, Content-Type"
+
+
+def open_cors(methods: str) -> Callable:
+    """Allow any origin to call a view without credentials (CORS ``*``).
+
+    Safe for bearer-token and public routes: with ``*`` browsers never attach
+    cookies, so a foreign page can only act with a token it already holds.
+    Also answers the preflight and turns BadRequest into a 400.
+    """
+
+    allowed = {method.strip() for method in methods.split(",")}
+
+    def decorate(view: Callable) -> Callable:
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if request.method not in allowed:
+                response = error("method_not_allowed", f"use {', '.join(sorted(allowed - {'OPTIONS'}))}", 405)
+                response["Allow"] = methods
+            elif request.method == "OPTIONS":
+                response = HttpResponse(status=204)
+                response["Access-Control-Allow-Methods"] = methods
+                response["Access-Control-Allow-Headers"] = CORS_ALLOWED_HEADERS
+                response["Access-Control-Max-Age"] = "600"
+            else:
+                try:
+                    response = view(request, *args, **kwargs)
+                except BadRequest as exc:
+                    response = error("bad_request", exc.message, 400)
+            response["Access-Control-Allow-Origin"] = "*"
+            response["Vary"] = "Origin"
+            return response
+
+        return wrapper
+
+    return decorate

@@ -1,0 +1,131 @@
+"""Django settings for t3site.
+
+Everything a user can change comes from the environment through t3site.config
+(CONTRACT section 1); the rest is fixed here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from t3site import config, home
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+CONFIG = config.load()
+
+T3SITE_HOME = home.ensure_home(CONFIG.home)
+SECRET_KEY = home.server_secret(T3SITE_HOME)
+DEBUG = CONFIG.debug
+
+# The server is reached by whatever name or address the user's device has for it
+# (LAN IP, tailnet name, HTTPS front): the host is not a trust boundary here.
+# Credentials are; cookies are host-only and cookie auth checks the Origin.
+ALLOWED_HOSTS = ["*"]
+
+INSTALLED_APPS = [
+    "daphne",
+    "pairing.apps.OwnerAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "pairing",
+    "endpoints",
+    "environments",
+    "workspace",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "pairing.middleware.DeviceSessionMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+# Devices authenticate with t3site's own device sessions (pairing.middleware), not with
+# Django's username/password sessions, so the admin's checks for those two middlewares are
+# satisfied by DeviceSessionMiddleware, which sets request.user itself.
+SILENCED_SYSTEM_CHECKS = ["admin.E408", "admin.E410"]
+MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
+
+ROOT_URLCONF = "t3site.urls"
+ASGI_APPLICATION = "t3site.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": CONFIG.database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+if CONFIG.redis_url:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [CONFIG.redis_url]},
+        }
+    }
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CONFIG.redis_url,
+            "KEY_PREFIX": "t3site",
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+T3SITE_HOSTED_ORIGINS = CONFIG.hosted_origins
+T3SITE_HTTPS_ENDPOINTS = CONFIG.https_endpoints
+T3SITE_SESSION_IDLE_TTL_SECONDS = CONFIG.session_idle_ttl_seconds
+T3SITE_SESSION_MAX_TTL_SECONDS = CONFIG.session_max_ttl_seconds
+T3SITE_TRUSTED_PROXIES = CONFIG.trusted_proxies
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = None
+# Serve straight from the finders: no collectstatic step stands between a fresh clone and `make serve`.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+CSRF_COOKIE_HTTPONLY = False
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_PROXY_SSL_HEADER = None
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "t3site": {"level": "INFO"},
+        # daphne's access log would print every request path; paths never carry a token
+        # (tokens travel in bodies, headers and URL fragments) but keep it quiet by default.
+        "daphne": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,66 @@
+"""Personas and servers shared by the whole suite."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from tests.support.server import start_server
+
+
+@dataclass
+class Device:
+    """A paired device: its session row and the bearer token it holds."""
+
+    session: object
+    token: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"HTTP_AUTHORIZATION": f"Bearer {self.token}"}
+
+
+def _device(role="owner", scopes=None, label="", revoked=False) -> Device:
+    from pairing.models import DeviceSession
+
+    session, token = DeviceSession.objects.issue(role=role, scopes=scopes, label=label)
+    if revoked:
+        session.revoke("test persona")
+    return Device(session, token)
+
+
+@pytest.fixture
+def owner_device(db) -> Device:
+    return _device("owner", label="owner laptop")
+
+
+@pytest.fixture
+def client_device(db) -> Device:
+    return _device("client", label="client phone")
+
+
+@pytest.fixture
+def read_only_device(db) -> Device:
+    return _device("client", scopes=["read"], label="read-only tablet")
+
+
+@pytest.fixture
+def revoked_device(db) -> Device:
+    return _device("owner", label="lost phone", revoked=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def server(tmp_path):
+    """A real `manage.py serve` (daphne) on a free loopback port, with its own T3SITE_HOME."""
+    running = start_server(tmp_path / "home")
+    yield running
+    running.stop()

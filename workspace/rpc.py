@@ -1,0 +1,101 @@
+"""The JSON-RPC 2.0 method registry of /ws (CONTRACT section 5).
+
+A method is an async function ``handler(call) -> result`` registered with the
+scope it needs. The consumer owns framing; this module owns what a method is,
+the error codes, and the scope check, so every method is checked the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
+INVALID_PARAMS = -32602
+INTERNAL_ERROR = -32603
+INSUFFICIENT_SCOPE = -32001
+NOT_FOUND = -32004
+CONFLICT = -32009
+TOO_LARGE = -32010
+
+
+class RpcError(Exception):
+    def __init__(self, code: int, message: str, data: Any = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.data = data
+
+    def as_dict(self) -> dict:
+        error = {"code": self.code, "message": self.message}
+        if self.data is not None:
+            error["data"] = self.data
+        return error
+
+
+@dataclass
+class Call:
+    """One request as a handler sees it."""
+
+    session: Any
+    params: dict[str, Any]
+    notify: Callable[[str, dict], Awaitable[None]]
+    connection: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def param(self, name: str, kind: type | tuple[type, ...], *, required: bool = True, default: Any = None) -> Any:
+        """Return a parameter, checked for presence and type (-32602 otherwise)."""
+        if name not in self.params or self.params[name] is None:
+            if required:
+                raise RpcError(INVALID_PARAMS, f"missing parameter {name!r}")
+            return default
+        value = self.params[name]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            expected = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            raise RpcError(INVALID_PARAMS, f"parameter {name!r} must be {expected}")
+        return value
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str
+    scope: str
+    handler: Callable[[Call], Awaitable[Any]]
+
+
+_METHODS: dict[str, Method] = {}
+
+
+def method(name: str, scope: str) -> Callable:
+    """Register an async handler as JSON-RPC method ``name``, needing ``scope``."""
+
+    def register(handler: Callable[[Call], Awaitable[Any]]) -> Callable[[Call], Awaitable[Any]]:
+        if name in _METHODS:
+            raise RuntimeError(f"JSON-RPC method {name} is registered twice")
+        _METHODS[name] = Method(name, scope, handler)
+        return handler
+
+    return register
+
+
+def lookup(name: str) -> Method:
+    try:
+        return _METHODS[name]
+    except KeyError:
+        raise RpcError(METHOD_NOT_FOUND, f"no method {name!r}") from None
+
+
+async def dispatch(name: str, call: Call) -> Any:
+    """Run method ``name`` for ``call`` after checking the session's scope."""
+    target = lookup(name)
+    if not call.session.has_scope(target.scope):
+        raise RpcError(INSUFFICIENT_SCOPE, f"{name} needs the {target.scope!r} scope", {"scope": target.scope})
+    return await target.handler(call)
+
+
+def capabilities() -> list[str]:
+    """Return the method namespaces this server offers (``server``, ``projects``, ...)."""
+    return sorted({name.split(".", 1)[0] for name in _METHODS})

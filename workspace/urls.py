@@ -1,0 +1,7 @@
+from django.urls import path
+
+from workspace import views
+
+urlpatterns = [
+    path("", views.app_page, name="app"),
+]
