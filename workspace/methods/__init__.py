@@ -1,3 +1,10 @@
-"""JSON-RPC methods, one module per namespace; importing this package registers them all."""
+"""JSON-RPC methods, one module per namespace (server.py, projects.py, ...).
 
-from workspace.methods import server  # noqa: F401
+Importing this package imports every module in it, which registers its methods.
+"""
+
+import importlib
+import pkgutil
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
