@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 import re
-import selectors
 import signal
 import subprocess
 import sys
-import time
-from dataclasses import dataclass, field
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,12 +35,51 @@ def manage(home: Path, *args: str, env: dict[str, str] | None = None, timeout: f
     )
 
 
+class OutputReader:
+    """Drain a process's output on a thread (a full pipe would block the server), keeping every line."""
+
+    def __init__(self, stream) -> None:
+        self.lines: list[str] = []
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._drain, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _drain(self, stream) -> None:
+        for line in stream:
+            with self._changed:
+                self.lines.append(line)
+                self._changed.notify_all()
+        with self._changed:
+            self.lines.append("")  # end of output
+            self._changed.notify_all()
+
+    def wait_for(self, predicate, timeout: float) -> bool:
+        """Wait (bounded) until ``predicate(lines)`` is true or the output ends."""
+        with self._changed:
+            return self._changed.wait_for(
+                lambda: predicate(self.lines) or (self.lines and self.lines[-1] == ""), timeout=timeout
+            ) and predicate(self.lines)
+
+    def text(self) -> str:
+        with self._changed:
+            return "".join(self.lines)
+
+
+def _banner(lines: list[str]) -> dict[str, str]:
+    printed = {}
+    for line in lines:
+        match = _LINE.match(line.strip())
+        if match:
+            printed[match.group(1)] = match.group(2)
+    return printed
+
+
 @dataclass
 class RunningServer:
     home: Path
     process: subprocess.Popen
     printed: dict[str, str]
-    output: list[str] = field(default_factory=list)
+    reader: OutputReader
 
     @property
     def base_url(self) -> str:
@@ -55,6 +93,10 @@ class RunningServer:
     def ws_url(self) -> str:
         return self.base_url.replace("http://", "ws://", 1) + "/ws"
 
+    @property
+    def output(self) -> str:
+        return self.reader.text()
+
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int:
         if self.process.poll() is None:
             self.process.send_signal(sig)
@@ -63,7 +105,7 @@ class RunningServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        self.output.append(self.process.stdout.read() or "")
+        self.reader.wait_for(lambda lines: lines and lines[-1] == "", timeout=5)
         return self.process.returncode
 
 
@@ -77,26 +119,9 @@ def start_server(home: Path, *args: str, env: dict[str, str] | None = None) -> R
         stderr=subprocess.STDOUT,
         text=True,
     )
-    printed: dict[str, str] = {}
-    lines: list[str] = []
-    selector = selectors.DefaultSelector()
-    selector.register(process.stdout, selectors.EVENT_READ)
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while len(printed) < 3 and time.monotonic() < deadline:
-        if not selector.select(timeout=0.5):
-            if process.poll() is not None:
-                break
-            continue
-        line = process.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        match = _LINE.match(line.strip())
-        if match:
-            printed[match.group(1)] = match.group(2)
-    selector.close()
-    if len(printed) < 3:
+    reader = OutputReader(process.stdout)
+    if not reader.wait_for(lambda lines: len(_banner(lines)) == 3, timeout=START_TIMEOUT_SECONDS):
         process.kill()
-        rest = process.stdout.read() or ""
-        raise RuntimeError("serve did not start:\n" + "".join(lines) + rest)
-    return RunningServer(home=home, process=process, printed=printed, output=lines)
+        process.wait()
+        raise RuntimeError("serve did not start:\n" + reader.text())
+    return RunningServer(home=home, process=process, printed=_banner(reader.lines), reader=reader)

@@ -1,0 +1,69 @@
+"""Real headless Chromium (Debian's chromium + chromium-driver) through Selenium."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from tests.support.system import require_program
+
+PHONE_WINDOW = (390, 844)
+DESKTOP_WINDOW = (1280, 900)
+WAIT_SECONDS = 15
+
+
+@contextmanager
+def chromium(window: tuple[int, int] = DESKTOP_WINDOW) -> Iterator[object]:
+    """Yield a Selenium driver for headless Chromium; skip when it is not installed."""
+    binary = require_program("chromium", "chromium")
+    driver_path = require_program("chromedriver", "chromium-driver")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    with tempfile.TemporaryDirectory(prefix="t3site-chromium-") as profile:
+        for flag in (
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-quic",
+            "--no-first-run",
+            # This machine's network is closed: without these, Chromium keeps trying to reach out.
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            f"--window-size={window[0]},{window[1]}",
+        ):
+            options.add_argument(flag)
+        driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+        try:
+            yield driver
+        finally:
+            driver.quit()
+
+
+def wait_for(condition: Callable[[], object], timeout: float = WAIT_SECONDS, message: str = "condition") -> object:
+    """Return the first truthy value of ``condition()``, polling for at most ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            value = condition()
+        except Exception as exc:  # the element may not exist yet
+            last_error = exc
+        else:
+            if value:
+                return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message}" + (f" ({last_error})" if last_error else ""))
+
+
+def text_of(driver, element_id: str) -> str:
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.ID, element_id).text
