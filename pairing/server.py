@@ -11,7 +11,6 @@ import errno
 import socket
 from collections.abc import Callable
 
-
 LISTEN_BACKLOG = 128
 
 
@@ -24,7 +23,9 @@ def bind_listener(host: str, port: int) -> socket.socket:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except (socket.gaierror, UnicodeError) as exc:
-        raise BindError(f"cannot listen on {host!r}: it is not an address or a name this machine can resolve ({exc})") from None
+        raise BindError(
+            f"cannot listen on {host!r}: it is not an address or a name this machine can resolve ({exc})"
+        ) from None
     family, kind, proto, _, address = infos[0]
     listener = socket.socket(family, kind, proto)
     try:
@@ -37,7 +38,9 @@ def bind_listener(host: str, port: int) -> socket.socket:
     except OSError as exc:
         listener.close()
         if exc.errno == errno.EADDRINUSE:
-            raise BindError(f"port {port} on {host} is already in use: stop the other server or pass --port N") from None
+            raise BindError(
+                f"port {port} on {host} is already in use: stop the other server or pass --port N"
+            ) from None
         if exc.errno == errno.EADDRNOTAVAIL:
             raise BindError(f"{host} is not an address of this machine") from None
         if exc.errno == errno.EACCES:
@@ -52,11 +55,11 @@ def run_daphne(listener: socket.socket, on_started: Callable[[], None], on_stopp
     ``on_started`` runs once the reactor runs; ``on_stopping`` runs when it begins
     to shut down, before open connections are torn down.
     """
-    # Importing daphne.server installs Twisted's asyncio reactor; it must come first.
+    # Twisted's asyncio reactor is already installed: the "daphne" app imports
+    # daphne.server at django.setup(), before anything touches the reactor.
+    from channels.routing import get_default_application
     from daphne.server import Server
     from twisted.internet import reactor
-
-    from channels.routing import get_default_application
 
     # Daphne only takes endpoint strings and refuses to start without one, and this
     # Twisted has no string form for an inherited socket. So daphne is built with a

@@ -25,7 +25,12 @@ def _rate_limited(retry_after: int):
 
 
 def _session_answer(session: DeviceSession, token: str | None = None) -> dict:
-    data = {"sessionId": session.id, "role": session.role, "scopes": session.scopes, "expiresAt": iso(session.expires_at)}
+    data = {
+        "sessionId": session.id,
+        "role": session.role,
+        "scopes": session.scopes,
+        "expiresAt": iso(session.expires_at),
+    }
     if token is not None:
         data["sessionToken"] = token
     return data

@@ -76,7 +76,10 @@ def _database(env: environ.Env, state: Path) -> dict:
     raw = env.str("DATABASE_URL", default=default)
     scheme = raw.split("://", 1)[0] if "://" in raw else ""
     if scheme not in ("sqlite", "postgres", "postgresql", "pgsql"):
-        raise _fail("DATABASE_URL", f"unsupported URL {scheme + '://...' if scheme else repr(raw)}; use sqlite:///PATH or postgres://...")
+        raise _fail(
+            "DATABASE_URL",
+            f"unsupported URL {scheme + '://...' if scheme else repr(raw)}; use sqlite:///PATH or postgres://...",
+        )
     try:
         database = environ.Env.db_url_config(raw)
     except (ImproperlyConfigured, ValueError) as exc:

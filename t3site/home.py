@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-SECRET_FILENAME = "secret"
+SECRET_FILENAME = "secret"  # noqa: S105 - a file name, not a secret
 ENVIRONMENT_ID_FILENAME = "environment-id"
 RUNTIME_FILENAME = "server-runtime.json"
 

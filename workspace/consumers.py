@@ -95,7 +95,11 @@ class WorkspaceConsumer(AsyncWebsocketConsumer):
             await self.send(_frame(reply))
 
     async def _run(self, request):
-        if not isinstance(request, dict) or request.get("jsonrpc") != "2.0" or not isinstance(request.get("method"), str):
+        if (
+            not isinstance(request, dict)
+            or request.get("jsonrpc") != "2.0"
+            or not isinstance(request.get("method"), str)
+        ):
             raise rpc.RpcError(rpc.INVALID_REQUEST, "expected a JSON-RPC 2.0 request object")
         if "id" in request and not isinstance(request["id"], (str, int)) and request["id"] is not None:
             raise rpc.RpcError(rpc.INVALID_REQUEST, "id must be a string or a number")
@@ -118,4 +122,3 @@ class WorkspaceConsumer(AsyncWebsocketConsumer):
     async def rpc_notification(self, event: dict) -> None:
         """Relay a notification sent to this socket through the channel layer."""
         await self.notify(event["method"], event["params"])
-

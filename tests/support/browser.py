@@ -60,7 +60,9 @@ def wait_for(condition: Callable[[], object], timeout: float = WAIT_SECONDS, mes
             if value:
                 return value
         time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {message}" + (f" ({last_error})" if last_error else ""))
+    raise AssertionError(
+        f"timed out after {timeout}s waiting for {message}" + (f" ({last_error})" if last_error else "")
+    )
 
 
 def text_of(driver, element_id: str) -> str:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.core.management.base import CommandError
 
 from pairing import scopes as scope_rules
-from pairing.models import PairingCredential
-from pairing.models import DeviceSession
+from pairing.models import DeviceSession, PairingCredential
 from pairing.runtime import running_server
 from t3site import clock
 from t3site.commands import StateCommand
@@ -26,7 +25,9 @@ def _ttl(text: str) -> int:
 def _add_grant_options(parser, default_ttl: str, ttl_help: str) -> None:
     parser.add_argument("--ttl", default=default_ttl, help=f"{ttl_help} (90s, 5m, 1h, 30d; default {default_ttl})")
     parser.add_argument("--label", default="", help="a name to recognise it by")
-    parser.add_argument("--role", choices=scope_rules.ROLES, default=scope_rules.OWNER, help="owner (every scope) or client")
+    parser.add_argument(
+        "--role", choices=scope_rules.ROLES, default=scope_rules.OWNER, help="owner (every scope) or client"
+    )
     parser.add_argument(
         "--scope",
         action="append",
@@ -51,7 +52,9 @@ class Command(StateCommand):
             description="Mint a one-time pairing link and print its token (and URL, with --base-url or a running server).",
         )
         _add_grant_options(create, "5m", "how long the link can be used")
-        create.add_argument("--base-url", help="the server URL to build the pairing URL from, like http://192.168.1.20:3773")
+        create.add_argument(
+            "--base-url", help="the server URL to build the pairing URL from, like http://192.168.1.20:3773"
+        )
         listing = pairing_verbs.add_parser("list", help="list pairing links (never their tokens)")
         listing.add_argument("--json", action="store_true", help="print one JSON document")
         revoke = pairing_verbs.add_parser("revoke", help="revoke a pairing link so it can no longer be used")

@@ -1,0 +1,200 @@
+"""The auth API of CONTRACT section 4, through Django's test client."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pairing.models import DeviceSession, PairingCredential
+from pairing.ratelimit import AUTH_FAILURE_LIMIT
+
+pytestmark = pytest.mark.django_db
+
+
+def post(client, path, body=None, **headers):
+    return client.post(path, json.dumps(body or {}), content_type="application/json", **headers)
+
+
+def error_code(response) -> str:
+    return response.json()["error"]["code"]
+
+
+def test_bearer_mode_returns_a_session_token_with_no_store_and_open_cors(client):
+    _, code = PairingCredential.objects.issue(role="client", scopes=["read"])
+    response = post(
+        client,
+        "/api/auth/pair",
+        {"token": code, "mode": "bearer", "label": "tablet"},
+        HTTP_ORIGIN="https://hosted.example",
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"sessionId", "role", "scopes", "expiresAt", "sessionToken"}
+    assert body["role"] == "client" and body["scopes"] == ["read"]
+    assert body["sessionToken"].startswith("t3s_")
+    assert response["Cache-Control"] == "no-store"
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "t3site_session" not in response.cookies
+
+
+def test_cookie_mode_sets_an_http_only_lax_cookie_and_no_token_in_the_body(client):
+    _, code = PairingCredential.objects.issue()
+    response = post(client, "/api/auth/pair", {"token": code, "mode": "cookie"}, HTTP_ORIGIN="http://testserver")
+    assert response.status_code == 200
+    assert "sessionToken" not in response.json()
+    cookie = response.cookies["t3site_session"]
+    assert cookie.value.startswith("t3s_") and cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert not cookie["secure"]
+    assert client.get("/api/auth/session").json()["authenticated"] is True
+
+
+def test_cookie_mode_is_refused_from_another_origin(client):
+    _, code = PairingCredential.objects.issue()
+    response = post(client, "/api/auth/pair", {"token": code, "mode": "cookie"}, HTTP_ORIGIN="https://evil.example")
+    assert response.status_code == 403 and error_code(response) == "forbidden_origin"
+    assert PairingCredential.objects.claimable().count() == 1  # the token was not spent
+
+
+def test_a_used_token_answers_exactly_like_an_unknown_one(client):
+    _, code = PairingCredential.objects.issue()
+    assert post(client, "/api/auth/pair", {"token": code, "mode": "bearer"}).status_code == 200
+    used = post(client, "/api/auth/pair", {"token": code, "mode": "bearer"})
+    unknown = post(client, "/api/auth/pair", {"token": "ABCDEFGHJKMN", "mode": "bearer"})
+    assert used.status_code == unknown.status_code == 401
+    assert used.json() == unknown.json()
+    assert error_code(used) == "invalid_token"
+
+
+def test_an_expired_token_says_so(client):
+    from tests.pairing.test_claim import later
+
+    _, code = PairingCredential.objects.issue()
+    with later(301):
+        response = post(client, "/api/auth/pair", {"token": code, "mode": "bearer"})
+    assert response.status_code == 401 and error_code(response) == "expired_token"
+
+
+@pytest.mark.parametrize(
+    "body", [{"token": "short", "mode": "bearer"}, {"token": 5}, {"token": "ABCDEFGHJKMN", "mode": "magic"}]
+)
+def test_bad_input_is_a_400(client, body):
+    response = post(client, "/api/auth/pair", body)
+    assert response.status_code == 400 and error_code(response) == "bad_request"
+
+
+def test_a_body_that_is_not_json_is_a_400(client):
+    response = client.post("/api/auth/pair", "{nope", content_type="application/json")
+    assert response.status_code == 400 and error_code(response) == "bad_request"
+
+
+def test_failures_are_rate_limited_per_ip_with_retry_after(client):
+    for _ in range(AUTH_FAILURE_LIMIT):
+        assert post(client, "/api/auth/pair", {"token": "ABCDEFGHJKMN"}).status_code == 401
+    _, code = PairingCredential.objects.issue()
+    limited = post(client, "/api/auth/pair", {"token": code})
+    assert limited.status_code == 429 and error_code(limited) == "rate_limited"
+    assert 0 < int(limited["Retry-After"]) <= 600
+    other_ip = post(client, "/api/auth/pair", {"token": code}, REMOTE_ADDR="192.0.2.50")
+    assert other_ip.status_code == 200
+
+
+def test_the_preflight_allows_any_origin_without_credentials(client):
+    response = client.options("/api/auth/pair", HTTP_ORIGIN="https://hosted.example")
+    assert response.status_code == 204
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "Authorization" in response["Access-Control-Allow-Headers"]
+    assert "Access-Control-Allow-Credentials" not in response
+
+
+def test_session_info_is_always_200(client, owner_device, revoked_device):
+    assert client.get("/api/auth/session").json() == {"authenticated": False}
+    assert client.get("/api/auth/session", **revoked_device.auth).json() == {"authenticated": False}
+    body = client.get("/api/auth/session", **owner_device.auth).json()
+    assert body["authenticated"] and body["sessionId"] == owner_device.session.id and body["label"] == "owner laptop"
+
+
+def test_a_ticket_needs_a_session(client, owner_device, revoked_device):
+    assert error_code(post(client, "/api/auth/ws-ticket")) == "unauthenticated"
+    assert (
+        error_code(post(client, "/api/auth/ws-ticket", HTTP_AUTHORIZATION="Bearer t3s_" + "x" * 43)) == "invalid_token"
+    )
+    assert error_code(post(client, "/api/auth/ws-ticket", **revoked_device.auth)) == "expired_token"
+    response = post(client, "/api/auth/ws-ticket", **owner_device.auth)
+    assert response.status_code == 200 and response.json()["ticket"].startswith("t3w_")
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_a_cookie_sent_from_a_foreign_page_is_refused(client):
+    _, code = PairingCredential.objects.issue()
+    post(client, "/api/auth/pair", {"token": code, "mode": "cookie"})
+    response = post(client, "/api/auth/ws-ticket", HTTP_ORIGIN="http://attacker.example")
+    assert response.status_code == 403 and error_code(response) == "forbidden_origin"
+    assert post(client, "/api/auth/ws-ticket", HTTP_ORIGIN="http://testserver").status_code == 200
+
+
+def test_logout_revokes_the_calling_session(client, owner_device):
+    assert post(client, "/api/auth/logout", **owner_device.auth).json() == {"revoked": True}
+    assert DeviceSession.objects.get(pk=owner_device.session.pk).state == "revoked"
+    assert error_code(post(client, "/api/auth/ws-ticket", **owner_device.auth)) == "expired_token"
+
+
+def test_pairing_links_are_managed_with_the_admin_scope_only(client, owner_device, client_device):
+    denied = client.get("/api/auth/pairing-links", **client_device.auth)
+    assert denied.status_code == 403 and error_code(denied) == "insufficient_scope"
+    created = post(
+        client,
+        "/api/auth/pairing-links",
+        {"label": "ipad", "ttl": "10m", "role": "client", "scopes": ["read"]},
+        **owner_device.auth,
+    )
+    assert created.status_code == 201
+    link = created.json()
+    assert {"id", "token", "expiresAt", "pairingUrl"} <= set(link)
+    assert link["pairingUrl"] == f"http://testserver/pair#token={link['token']}"
+    listing = client.get("/api/auth/pairing-links", **owner_device.auth).json()["pairingLinks"]
+    assert [item["id"] for item in listing] == [link["id"]]
+    assert link["token"] not in json.dumps(listing) and "digest" not in json.dumps(listing)
+    revoked = client.delete(f"/api/auth/pairing-links/{link['id']}", **owner_device.auth)
+    assert revoked.json()["revoked"] is True
+    assert client.delete("/api/auth/pairing-links/nope", **owner_device.auth).status_code == 404
+
+
+def test_an_owner_cannot_mint_admin_for_a_client(client, owner_device):
+    response = post(client, "/api/auth/pairing-links", {"role": "client", "scopes": ["admin"]}, **owner_device.auth)
+    assert response.status_code == 400 and "owner-only" in response.json()["error"]["message"]
+
+
+def test_sessions_are_listed_with_the_callers_own_marked_current(client, owner_device, client_device):
+    sessions = client.get("/api/auth/sessions", **owner_device.auth).json()["sessions"]
+    assert {s["id"]: s["current"] for s in sessions} == {owner_device.session.id: True, client_device.session.id: False}
+    assert owner_device.token not in json.dumps(sessions)
+
+
+def test_an_admin_cannot_revoke_its_own_session_by_id(client, owner_device):
+    response = client.delete(f"/api/auth/sessions/{owner_device.session.id}", **owner_device.auth)
+    assert response.status_code == 403 and error_code(response) == "operation_forbidden"
+
+
+def test_an_admin_revokes_another_device_and_all_others(client, owner_device, client_device, read_only_device):
+    assert client.delete(f"/api/auth/sessions/{client_device.session.id}", **owner_device.auth).json()["revoked"]
+    assert client.delete("/api/auth/sessions/unknown", **owner_device.auth).status_code == 404
+    response = post(client, "/api/auth/sessions/revoke-others", **owner_device.auth)
+    assert response.json() == {"revokedCount": 1}
+    assert list(DeviceSession.objects.active()) == [owner_device.session]
+
+
+def test_a_wrong_method_is_a_json_405(client):
+    response = client.put("/api/auth/pair")
+    assert response.status_code == 405 and error_code(response) == "method_not_allowed"
+
+
+def test_the_descriptor_is_public_with_cors_star(client, settings):
+    from t3site import home
+
+    response = client.get("/.well-known/t3/environment", HTTP_ORIGIN="https://anywhere.example")
+    body = response.json()
+    assert set(body) == {"environmentId", "label", "platform", "serverVersion", "capabilities"}
+    assert body["environmentId"] == home.environment_id(settings.T3SITE_HOME)
+    assert set(body["platform"]) == {"os", "arch"} and "server" in body["capabilities"]
+    assert response["Access-Control-Allow-Origin"] == "*"

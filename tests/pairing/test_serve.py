@@ -1,0 +1,172 @@
+"""`manage.py serve` for real: daphne in a subprocess, the printed token, the CLI, the socket."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from t3site import home
+from tests.support.http import request
+from tests.support.server import ROOT, OutputReader, command_env, manage, start_server
+
+REVOCATION_DEADLINE_SECONDS = 2
+
+
+def pair_bearer(server, token=None, label="e2e") -> dict:
+    reply = request(
+        "POST", f"{server.base_url}/api/auth/pair", {"token": token or server.token, "mode": "bearer", "label": label}
+    )
+    assert reply.status == 200, reply.body
+    return reply.json
+
+
+def rpc(ws, method, params=None, request_id=1):
+    ws.send(json.dumps({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params or {}}))
+    return json.loads(ws.recv(timeout=5))
+
+
+def test_it_prints_the_banner_and_writes_the_runtime_file(server):
+    assert server.base_url.startswith("http://127.0.0.1:")
+    assert len(server.token) == 12
+    assert server.printed["Pairing URL"] == f"{server.base_url}/pair#token={server.token}"
+    runtime = home.read_runtime(server.home)
+    assert {"pid", "host", "port", "origin", "startedAt", "environmentId"} <= set(runtime)
+    assert runtime["origin"] == server.base_url and runtime["pid"] == server.process.pid
+    assert (
+        request("GET", f"{server.base_url}/.well-known/t3/environment").json["environmentId"]
+        == runtime["environmentId"]
+    )
+
+
+def test_it_pairs_opens_the_socket_and_is_cut_off_by_a_revoke_from_the_cli(server):
+    session = pair_bearer(server)
+    with connect(server.ws_url, additional_headers={"Authorization": f"Bearer {session['sessionToken']}"}) as ws:
+        assert rpc(ws, "server.probe")["result"]["ok"] is True
+        revoked = manage(server.home, "auth", "session", "revoke", session["sessionId"])
+        assert revoked.returncode == 0, revoked.stderr
+        started = time.monotonic()
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=REVOCATION_DEADLINE_SECONDS + 1)
+        assert closed.value.rcvd.code == 4410
+        assert time.monotonic() - started <= REVOCATION_DEADLINE_SECONDS
+    assert (
+        request(
+            "POST",
+            f"{server.base_url}/api/auth/ws-ticket",
+            headers={"Authorization": f"Bearer {session['sessionToken']}"},
+        ).status
+        == 401
+    )
+
+
+def test_a_ticket_from_the_api_opens_the_socket(server):
+    session = pair_bearer(server)
+    ticket = request(
+        "POST", f"{server.base_url}/api/auth/ws-ticket", headers={"Authorization": f"Bearer {session['sessionToken']}"}
+    ).json
+    with connect(f"{server.ws_url}?ticket={ticket['ticket']}", origin="https://hosted.example") as ws:
+        assert rpc(ws, "server.info")["result"]["session"]["id"] == session["sessionId"]
+
+
+def test_exactly_one_of_many_concurrent_http_claims_wins(server):
+    statuses: list[int] = []
+    start = threading.Barrier(10)
+
+    def claim():
+        start.wait(timeout=10)
+        statuses.append(
+            request("POST", f"{server.base_url}/api/auth/pair", {"token": server.token, "mode": "bearer"}).status
+        )
+
+    threads = [threading.Thread(target=claim) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(statuses) == [200] + [401] * 9
+
+
+def test_pair_mints_a_link_for_the_running_server(server):
+    result = manage(server.home, "pair", "--role", "client", "--scope", "read", "--json")
+    assert result.returncode == 0, result.stderr
+    link = json.loads(result.stdout)
+    assert link["pairingUrl"] == f"{server.base_url}/pair#token={link['token']}"
+    assert link["scopes"] == ["read"]
+    assert pair_bearer(server, link["token"])["scopes"] == ["read"]
+    plain = manage(server.home, "pair")
+    assert plain.stdout.startswith(f"Pairing URL: {server.base_url}/pair#token=")
+    created = json.loads(manage(server.home, "auth", "pairing", "create", "--json").stdout)
+    assert created["pairingUrl"].startswith(server.base_url)
+
+
+def test_pair_fails_clearly_when_no_server_runs(tmp_path):
+    result = manage(tmp_path, "pair")
+    assert result.returncode != 0
+    assert "no t3site server is running" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_it_stops_cleanly_and_removes_the_runtime_file(tmp_path, sig):
+    running = start_server(tmp_path / "home")
+    assert home.read_runtime(running.home) is not None
+    assert running.stop(sig) == 0
+    assert home.read_runtime(running.home) is None
+    assert "t3site stopped." in running.output
+
+
+def test_a_busy_port_is_one_clear_line(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = manage(tmp_path, "serve", "--port", str(port), "--no-qr")
+    assert result.returncode != 0
+    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("host", ["256.1.1.1", "no-such-host.invalid"])
+def test_a_bad_host_is_one_clear_line(tmp_path, host):
+    result = manage(tmp_path, "serve", "--host", host, "--port", "0", "--no-qr")
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_wildcard_bind_prints_a_reachable_address(tmp_path):
+    running = start_server(tmp_path / "home", "--host", "0.0.0.0")
+    try:
+        assert "0.0.0.0" not in running.base_url
+        runtime = home.read_runtime(running.home)
+        assert runtime["bindHost"] == "0.0.0.0"
+        local = f"http://127.0.0.1:{runtime['port']}/.well-known/t3/environment"
+        assert request("GET", local).status == 200
+    finally:
+        running.stop()
+
+
+def test_it_applies_migrations_on_a_fresh_home_with_a_qr_code(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), "serve", "--port", "0"],
+        env=command_env(tmp_path / "fresh"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    reader = OutputReader(process.stdout)
+    try:
+        assert reader.wait_for(lambda lines: any("Press Ctrl+C" in line for line in lines), timeout=30), reader.text()
+        text = reader.text()
+        assert "█" in text or "▀" in text  # the QR code
+        assert (tmp_path / "fresh" / "db.sqlite3").exists()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)

@@ -1,0 +1,41 @@
+"""Drive /ws in-process with Channels' WebsocketCommunicator."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from channels.testing import WebsocketCommunicator
+
+from t3site.asgi import application
+
+FRAME_TIMEOUT_SECONDS = 5
+
+
+def communicator(query: str = "", headers: list[tuple[bytes, bytes]] | None = None) -> WebsocketCommunicator:
+    return WebsocketCommunicator(application, f"/ws{query}", headers=[(b"host", b"testserver"), *(headers or [])])
+
+
+def bearer(token: str) -> list[tuple[bytes, bytes]]:
+    return [(b"authorization", f"Bearer {token}".encode())]
+
+
+async def close_code(comm: WebsocketCommunicator, timeout: float = FRAME_TIMEOUT_SECONDS) -> int:
+    """Return the close code the server sends next (failing if it sends a frame instead)."""
+    message = await comm.receive_output(timeout)
+    assert message["type"] == "websocket.close", message
+    return message["code"]
+
+
+async def call(comm: WebsocketCommunicator, method: str, params: dict | None = None, request_id: int = 1) -> dict:
+    """Send one JSON-RPC request and return its response, skipping notifications."""
+    await comm.send_to(
+        text_data=json.dumps({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params or {}})
+    )
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + FRAME_TIMEOUT_SECONDS
+    while loop.time() < deadline:
+        frame = json.loads(await comm.receive_from(max(0.1, deadline - loop.time())))
+        if frame.get("id") == request_id:
+            return frame
+    raise AssertionError(f"no response to {method}")

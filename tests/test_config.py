@@ -1,0 +1,88 @@
+"""Settings come from the environment, strictly: a bad value names its variable."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from t3site import config
+from t3site.durations import DurationError, format_duration, parse_duration
+from tests.support.server import manage
+
+
+def load(tmp_path, **variables):
+    return config.load({"T3SITE_HOME": str(tmp_path), **variables})
+
+
+def test_it_defaults_to_sqlite_in_the_home_and_thirty_day_sessions(tmp_path):
+    loaded = load(tmp_path)
+    assert loaded.database["ENGINE"] == "django.db.backends.sqlite3"
+    assert loaded.database["NAME"] == str(tmp_path / "db.sqlite3")
+    assert loaded.redis_url is None
+    assert loaded.session_idle_ttl_seconds == 30 * 86400
+    assert loaded.session_max_ttl_seconds == 365 * 86400
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("T3SITE_SESSION_IDLE_TTL", "forever"),
+        ("T3SITE_SESSION_MAX_TTL", "0s"),
+        ("T3SITE_HOSTED_ORIGINS", "ftp://example.test"),
+        ("T3SITE_HOSTED_ORIGINS", "https://app.example.test/path"),
+        ("T3SITE_HTTPS_ENDPOINTS", "http://plain.example.test"),
+        ("T3SITE_TRUSTED_PROXIES", "10.0.0.300"),
+        ("DATABASE_URL", "mysql://nope"),
+        ("REDIS_URL", "http://not-redis"),
+        ("T3SITE_DEBUG", "maybe"),
+    ],
+)
+def test_it_names_the_variable_of_a_bad_value(tmp_path, name, value):
+    with pytest.raises(ImproperlyConfigured, match=f"^{name}: "):
+        load(tmp_path, **{name: value})
+
+
+def test_it_refuses_an_idle_ttl_longer_than_the_cap(tmp_path):
+    with pytest.raises(ImproperlyConfigured, match="T3SITE_SESSION_IDLE_TTL"):
+        load(tmp_path, T3SITE_SESSION_IDLE_TTL="400d")
+
+
+def test_it_normalizes_hosted_origins_and_reads_proxies(tmp_path):
+    loaded = load(
+        tmp_path,
+        T3SITE_HOSTED_ORIGINS="https://App.Example.test:443, http://127.0.0.1:8000",
+        T3SITE_TRUSTED_PROXIES="127.0.0.1,10.0.0.0/8",
+    )
+    assert loaded.hosted_origins == ("https://app.example.test", "http://127.0.0.1:8000")
+    assert [str(n) for n in loaded.trusted_proxies] == ["127.0.0.1/32", "10.0.0.0/8"]
+
+
+def test_a_bad_setting_stops_a_command_with_one_line(tmp_path):
+    result = manage(
+        tmp_path,
+        "auth",
+        "session",
+        "list",
+        env={"T3SITE_HOME": str(tmp_path), "T3SITE_SESSION_IDLE_TTL": "soon", "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip().count("\n") == 0
+    assert "T3SITE_SESSION_IDLE_TTL" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("90s", 90), ("5m", 300), ("1h", 3600), ("30d", 2592000), (" 2H ", 7200)]
+)
+def test_it_parses_ttls(text, seconds):
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "5", "m", "-5m", "0m", "5w", "1.5h"])
+def test_it_refuses_malformed_ttls(text):
+    with pytest.raises(DurationError):
+        parse_duration(text)
+
+
+def test_it_formats_ttls_in_the_largest_exact_unit():
+    assert [format_duration(s) for s in (90, 300, 7200, 2592000)] == ["90s", "5m", "2h", "30d"]
