@@ -16,7 +16,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from pairing import live
 from pairing.wsauth import CLOSE_SESSION_ENDED, authenticate_socket
-from workspace import rpc
+from workspace import project_changes, rpc
 
 logger = logging.getLogger("t3site.ws")
 
@@ -46,11 +46,13 @@ class WorkspaceConsumer(AsyncWebsocketConsumer):
         self.extra: dict = {}
         await self.channel_layer.group_add(live.group_for(self.session.id), self.channel_name)
         live.registry.add(self.session.id, self.channel_name)
+        await project_changes.watcher.join(self.channel_layer, self.channel_name)
 
     async def disconnect(self, code: int) -> None:
         if self.session is None:
             return
         live.registry.discard(self.session.id, self.channel_name)
+        await project_changes.watcher.leave(self.channel_layer, self.channel_name)
         await self.channel_layer.group_discard(live.group_for(self.session.id), self.channel_name)
         for task in list(self._calls):
             task.cancel()

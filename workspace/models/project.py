@@ -2,22 +2,179 @@
 
 from __future__ import annotations
 
-from django.db import models
+import contextlib
+import os
+import signal
+import time
+
+import psutil
+from django.db import IntegrityError, models, transaction
+from django.db.models import Count, Max
 
 from pairing.models import new_id
 from t3site import clock
+from workspace import browse, project_changes
+from workspace.gitinfo import is_git_repo
+from workspace.paths import PathExists, PathMissing, PathRefused
+
+TITLE_MAX_LENGTH = 200
+# How long a terminal's programs get to exit on SIGHUP before they are killed.
+HANGUP_GRACE_SECONDS = 1.0
+_HANGUP_POLL_SECONDS = 0.05
+
+
+class InvalidTitle(ValueError):
+    pass
+
+
+class DuplicateProject(PathExists):
+    def __init__(self, project: Project):
+        super().__init__(f"{project.path} is already project {project.id} ({project.title!r})")
+        self.project = project
+
+
+class TerminalsRunning(Exception):
+    def __init__(self, project: Project, count: int):
+        super().__init__(
+            f"project {project.id} ({project.title!r}) has {count} running terminal(s); "
+            "close them first or remove it with force"
+        )
+        self.count = count
+
+
+def clean_title(title: str) -> str:
+    """Return ``title`` stripped, refusing an empty or overlong one."""
+    title = " ".join(title.split())
+    if not title:
+        raise InvalidTitle("a project title cannot be empty")
+    if len(title) > TITLE_MAX_LENGTH:
+        raise InvalidTitle(f"a project title is at most {TITLE_MAX_LENGTH} characters")
+    return title
+
+
+def _leader_gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def stop_process_group(pid: int) -> None:
+    """Hang up the process group led by ``pid``, then kill whatever is left of it."""
+    try:
+        os.killpg(pid, signal.SIGHUP)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + HANGUP_GRACE_SECONDS
+    while not _leader_gone(pid) and time.monotonic() < deadline:
+        time.sleep(_HANGUP_POLL_SECONDS)
+    # Programs that ignore SIGHUP (or children the leader left behind) still go.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+class ProjectQuerySet(models.QuerySet):
+    def revision(self) -> tuple[int, str | None]:
+        """Return a cheap marker that changes whenever a project is added, renamed or removed.
+
+        Every change through this module moves ``updated_at`` forward or changes the
+        count; an add and a remove between two looks still leave a newer ``updated_at``.
+        """
+        found = self.aggregate(count=Count("id"), latest=Max("updated_at"))
+        return found["count"], clock.iso(found["latest"])
+
+    def listing(self) -> list[dict]:
+        return [project.as_dict() for project in self]
+
+
+class ProjectManager(models.Manager.from_queryset(ProjectQuerySet)):
+    def add(self, path: str, title: str | None = None) -> Project:
+        """Make ``path`` (an existing folder; ``~`` and relative paths allowed) a project and return it."""
+        folder = browse.absolute(path)
+        if not os.path.exists(folder):
+            raise PathMissing(f"{folder} does not exist")
+        if not os.path.isdir(folder):
+            raise PathRefused(f"{folder} is a file, not a folder")
+        real = os.path.realpath(folder)
+        title = clean_title(title if title is not None else os.path.basename(real) or real)
+        existing = self.filter(path=real).first()
+        if existing is not None:
+            raise DuplicateProject(existing)
+        try:
+            with transaction.atomic():
+                project = self.create(path=real, title=title)
+        except IntegrityError:  # added by someone else between our look and our insert
+            raise DuplicateProject(self.get(path=real)) from None
+        transaction.on_commit(project_changes.announce)
+        return project
+
+    def find(self, reference: str) -> Project | None:
+        """Return the project with id ``reference``, or whose folder is the path ``reference``."""
+        project = self.filter(pk=reference).first()
+        if project is None and ("/" in reference or reference.startswith((".", "~"))):
+            try:
+                project = self.filter(path=os.path.realpath(browse.absolute(reference))).first()
+            except PathRefused:
+                return None
+        return project
 
 
 class Project(models.Model):
     id = models.CharField(primary_key=True, max_length=16, default=new_id, editable=False)
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
     # Absolute, resolved path; unique so one folder is never two projects.
     path = models.CharField(max_length=4096, unique=True)
     created_at = models.DateTimeField(default=clock.now)
     updated_at = models.DateTimeField(default=clock.now)
+
+    objects = ProjectManager()
 
     class Meta:
         ordering = ["title", "created_at"]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.path})"
+
+    def as_dict(self) -> dict:
+        """Return the project as projects.list and `project list --json` show it."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "path": self.path,
+            "createdAt": clock.iso(self.created_at),
+            "isGitRepo": is_git_repo(self.path),
+        }
+
+    def rename(self, title: str) -> None:
+        """Give the project a new title (its folder stays where it is)."""
+        self.title = clean_title(title)
+        self.updated_at = clock.now()
+        self.save(update_fields=["title", "updated_at"])
+        transaction.on_commit(project_changes.announce)
+
+    def live_terminals(self) -> list:
+        """Return the terminals open in this project whose server still runs."""
+        from workspace.models.terminal import TerminalRecord
+
+        records = TerminalRecord.objects.filter(project=self, exited_at__isnull=True)
+        return [
+            record
+            for record in records
+            if psutil.pid_exists(record.server_pid) and (record.pid is None or psutil.pid_exists(record.pid))
+        ]
+
+    def remove(self, *, force: bool = False) -> int:
+        """Forget the project (its folder stays) and return how many terminals were closed.
+
+        Refuse while terminals run in it unless ``force``: then hang them up first.
+        """
+        terminals = self.live_terminals()
+        if terminals and not force:
+            raise TerminalsRunning(self, len(terminals))
+        for record in terminals:
+            if record.pid is not None:
+                stop_process_group(record.pid)
+            type(record).objects.filter(pk=record.pk, exited_at__isnull=True).update(exited_at=clock.now())
+        self.delete()
+        transaction.on_commit(project_changes.announce)
+        return len(terminals)

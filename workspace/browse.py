@@ -1,0 +1,108 @@
+"""The remote folder picker: list the folders of any folder on the server. No Django imports.
+
+Unlike project files, the picker is not confined to a root: choosing where a new
+project lives is its whole point. It lists folders only, never file contents.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection
+
+from workspace.gitinfo import is_git_repo
+from workspace.paths import PathExists, PathMissing, PathRefused
+
+BROWSE_ENTRY_LIMIT = 2000
+
+
+def default_folder() -> str:
+    """Return the folder the picker opens in: the server's working folder (`serve [CWD]`), or home."""
+    try:
+        return os.getcwd()
+    except FileNotFoundError:  # the folder was removed under the running server
+        return os.path.expanduser("~")
+
+
+def absolute(text: str) -> str:
+    """Return ``text`` (absolute, ``~``-relative, or relative to the server's folder) as an absolute path."""
+    if "\x00" in text:
+        raise PathRefused("a path cannot contain a NUL byte")
+    if not text.strip():
+        raise PathRefused("give a folder path")
+    return os.path.abspath(os.path.join(default_folder(), os.path.expanduser(text)))
+
+
+def breadcrumbs(folder: str) -> list[dict]:
+    """Return each folder from the filesystem root down to ``folder``, for a clickable path bar."""
+    crumbs = []
+    current = folder
+    while True:
+        crumbs.append({"name": os.path.basename(current) or current, "path": current})
+        parent = os.path.dirname(current)
+        if parent == current:
+            return crumbs[::-1]
+        current = parent
+
+
+def _is_folder(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()  # follows symlinks: a link to a folder is offered like the folder
+    except OSError:
+        return False
+
+
+def browse(path: str | None, project_paths: Collection[str], *, show_hidden: bool = False) -> dict:
+    """Return the subfolders of ``path`` (default: the server's folder), hidden ones only if asked and last."""
+    folder = os.path.realpath(absolute(path) if path is not None else default_folder())
+    entries = []
+    truncated = False
+    try:
+        with os.scandir(folder) as found:
+            for entry in found:
+                hidden = entry.name.startswith(".")
+                if (hidden and not show_hidden) or not _is_folder(entry):
+                    continue
+                if len(entries) == BROWSE_ENTRY_LIMIT:
+                    truncated = True
+                    break
+                entries.append(
+                    {
+                        "name": entry.name,
+                        "path": entry.path,
+                        "isGitRepo": is_git_repo(entry.path),
+                        "isProject": os.path.realpath(entry.path) in project_paths,
+                        "hidden": hidden,
+                    }
+                )
+    except FileNotFoundError:
+        raise PathMissing(f"no folder {folder}") from None
+    except NotADirectoryError:
+        raise PathRefused(f"{folder} is a file, not a folder") from None
+    except PermissionError:
+        raise PathRefused(f"cannot read {folder}: permission denied") from None
+    entries.sort(key=lambda item: (item["hidden"], item["name"].casefold(), item["name"]))
+    parent = os.path.dirname(folder)
+    return {
+        "path": folder,
+        "parent": parent if parent != folder else None,
+        "home": os.path.expanduser("~"),
+        "breadcrumbs": breadcrumbs(folder),
+        "entries": entries,
+        "truncated": truncated,
+    }
+
+
+def create_directory(path: str) -> str:
+    """Make one new folder (its parent must exist) and return its resolved path."""
+    target = absolute(path)
+    try:
+        os.mkdir(target)
+    except FileExistsError:
+        raise PathExists(f"{target} already exists") from None
+    except FileNotFoundError:
+        raise PathMissing(f"cannot make {target}: the folder {os.path.dirname(target)} does not exist") from None
+    except NotADirectoryError:
+        raise PathRefused(f"cannot make {target}: {os.path.dirname(target)} is not a folder") from None
+    except PermissionError:
+        raise PathRefused(f"cannot make {target}: permission denied") from None
+    return os.path.realpath(target)

@@ -1,0 +1,33 @@
+"""filesystem.* methods: the remote folder picker a device uses to choose a project folder."""
+
+from __future__ import annotations
+
+import asyncio
+
+from channels.db import database_sync_to_async
+
+from pairing.scopes import READ, WRITE
+from workspace import browse
+from workspace.methods.projects import domain_errors
+from workspace.models import Project
+from workspace.rpc import Call, method
+
+
+def _project_paths() -> set[str]:
+    return set(Project.objects.values_list("path", flat=True))
+
+
+@method("filesystem.browse", READ)
+async def browse_folder(call: Call) -> dict:
+    path = call.param("path", str, required=False)
+    show_hidden = call.param("showHidden", bool, required=False, default=False)
+    project_paths = await database_sync_to_async(_project_paths)()
+    with domain_errors():
+        return await asyncio.to_thread(browse.browse, path, project_paths, show_hidden=show_hidden)
+
+
+@method("filesystem.createDirectory", WRITE)
+async def create_directory(call: Call) -> dict:
+    path = call.param("path", str)
+    with domain_errors():
+        return {"path": await asyncio.to_thread(browse.create_directory, path)}

@@ -1,0 +1,62 @@
+"""Keep a client-supplied path inside a project's folder. No Django imports.
+
+A device with the ``write`` scope may change files in a project, but nothing
+outside it: not through ``..``, not through an absolute path, and not through a
+symlink (at any depth) that points elsewhere. Paths are checked after every
+symlink is resolved, so what is checked is what is opened; the open itself then
+refuses to follow a final symlink (O_NOFOLLOW), which narrows the window in which
+a local process could swap a file for a link after the check.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path, PurePosixPath
+
+
+class PathRefused(ValueError):
+    """The path is malformed, leaves the project folder, or names the wrong kind of thing."""
+
+
+class PathMissing(LookupError):
+    """The path (or the folder it should be in) does not exist."""
+
+
+class PathExists(ValueError):
+    """Something already exists where something new should be made."""
+
+
+def relative_parts(relative: str) -> tuple[str, ...]:
+    """Return the components of a project-relative path, refusing anything that could leave the root."""
+    if "\x00" in relative:
+        raise PathRefused("a path cannot contain a NUL byte")
+    if relative.startswith(("/", "\\")) or os.path.isabs(relative):
+        raise PathRefused(f"{relative!r} is absolute; give a path relative to the project folder")
+    parts = tuple(part for part in PurePosixPath(relative).parts if part not in ("", "."))
+    if ".." in parts:
+        raise PathRefused(f"{relative!r} contains '..'; paths stay inside the project folder")
+    return parts
+
+
+def is_inside(root: str, candidate: str) -> bool:
+    """Return whether ``candidate`` is ``root`` or below it (both already resolved)."""
+    return os.path.commonpath([root, candidate]) == root
+
+
+def confine(root: str | Path, relative: str) -> tuple[str, Path]:
+    """Return ``relative`` normalised and its resolved absolute path inside ``root``.
+
+    Raise PathRefused when the path is malformed or, once every symlink in it is
+    resolved, ends up outside ``root``. The file need not exist.
+    """
+    real_root = os.path.realpath(root)
+    parts = relative_parts(relative)
+    resolved = os.path.realpath(os.path.join(real_root, *parts))
+    if not is_inside(real_root, resolved):
+        raise PathRefused(f"{relative!r} leads outside the project folder through a symlink")
+    return "/".join(parts), Path(resolved)
+
+
+def display(parts_path: str, name: str) -> str:
+    """Return the project-relative path of ``name`` inside the project-relative folder ``parts_path``."""
+    return f"{parts_path}/{name}" if parts_path else name
