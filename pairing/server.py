@@ -49,11 +49,90 @@ def bind_listener(host: str, port: int) -> socket.socket:
     return listener
 
 
-def run_daphne(listener: socket.socket, on_started: Callable[[], None], on_stopping: Callable[[], None]) -> None:
+class ListenerControl:
+    """The server's listening socket, which can be moved to another address while it runs.
+
+    The Connections page turns network access on and off through ``rebind``:
+    the old listening socket is closed and a new one adopted on the same port,
+    so open connections (and every session, which lives in the database) carry on.
+    """
+
+    def __init__(self, bind_host: str, explicit_host: bool, on_rebound: Callable[[ListenerControl], None]) -> None:
+        self.bind_host = bind_host
+        self.explicit_host = explicit_host
+        self.port = 0
+        self._on_rebound = on_rebound
+        self._reactor = None
+        self._factory = None
+        self._listening_port = None
+
+    def attach(self, reactor, factory, listener: socket.socket) -> None:
+        """Adopt ``listener`` into ``factory`` (in the reactor thread) and make this the current control."""
+        global _current
+        self._reactor, self._factory = reactor, factory
+        self._adopt(listener)
+        _current = self
+
+    def _adopt(self, listener: socket.socket) -> None:
+        # Twisted expects an adopted socket to be non-blocking already. It keeps its
+        # own duplicate of the descriptor, so ours is closed: otherwise the old
+        # address would stay bound (and silently queue connections) after a rebind.
+        listener.setblocking(False)
+        self.port = listener.getsockname()[1]
+        self._listening_port = self._reactor.adoptStreamPort(listener.fileno(), listener.family, self._factory)
+        listener.close()
+
+    def rebind(self, host: str) -> None:
+        """Listen on ``host`` instead (same port if it is free); call from any thread but the reactor's."""
+        from twisted.internet.threads import blockingCallFromThread
+
+        blockingCallFromThread(self._reactor, self._rebind, host)
+
+    def _rebind(self, host: str):
+        from twisted.internet.defer import maybeDeferred
+
+        if host == self.bind_host:
+            return None
+        previous_host, port = self.bind_host, self.port
+        # The old socket must be closed before the new bind: Linux refuses 0.0.0.0:P
+        # while 127.0.0.1:P still listens, even with SO_REUSEADDR.
+        stopped = maybeDeferred(self._listening_port.stopListening)
+
+        def listen_again(_):
+            try:
+                listener = bind_listener(host, port)
+            except BindError:
+                try:
+                    listener = bind_listener(host, 0)
+                except BindError:
+                    self._adopt(bind_listener(previous_host, port))
+                    raise
+            self._adopt(listener)
+            self.bind_host = host
+            self._on_rebound(self)
+
+        return stopped.addCallback(listen_again)
+
+
+_current: ListenerControl | None = None
+
+
+def current_listener() -> ListenerControl | None:
+    """Return the control of the listener of the server running in this process, if any."""
+    return _current
+
+
+def run_daphne(
+    listener: socket.socket,
+    on_started: Callable[[], None],
+    on_stopping: Callable[[], None],
+    control: ListenerControl,
+) -> None:
     """Serve the ASGI application on ``listener`` until SIGINT or SIGTERM.
 
     ``on_started`` runs once the reactor runs; ``on_stopping`` runs when it begins
-    to shut down, before open connections are torn down.
+    to shut down, before open connections are torn down. ``control`` adopts
+    ``listener`` and lets the Connections page move it later.
     """
     # Twisted's asyncio reactor is already installed: the "daphne" app imports
     # daphne.server at django.setup(), before anything touches the reactor.
@@ -67,9 +146,7 @@ def run_daphne(listener: socket.socket, on_started: Callable[[], None], on_stopp
     # its HTTP factory from ready_callable, which run() calls once the factory exists.
 
     def adopt() -> None:
-        # Twisted expects an adopted socket to be non-blocking already.
-        listener.setblocking(False)
-        reactor.adoptStreamPort(listener.fileno(), listener.family, server.http_factory)
+        control.attach(reactor, server.http_factory, listener)
         reactor.callWhenRunning(on_started)
 
     server = Server(

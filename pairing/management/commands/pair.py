@@ -5,6 +5,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import CommandError
 
+from endpoints import serving
+from endpoints import tailscale as ts
+from endpoints.descriptor import environment_id
+from endpoints.links import pairing_url
+from endpoints.verification import verify
 from pairing import scopes as scope_rules
 from pairing.models import PairingCredential
 from pairing.qr import terminal_qr
@@ -17,17 +22,29 @@ from t3site.durations import DurationError, parse_duration
 class Command(StateCommand):
     help = (
         "Mint a fresh pairing link for the t3site server running now (found through "
-        "server-runtime.json and checked through its descriptor); print its URL and a QR code."
+        "server-runtime.json and checked through its descriptor); print its URL and a QR code. "
+        "With --tailscale the link goes through Tailscale Serve's HTTPS name."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--ttl", default="5m", help="how long the link can be used (90s, 5m, 1h, 30d; default 5m)")
         parser.add_argument("--label", default="", help="a name for the device that will use it")
         parser.add_argument("--role", choices=scope_rules.ROLES, default=scope_rules.OWNER, help="owner or client")
-        parser.add_argument("--scope", action="append", choices=scope_rules.ALL_SCOPES, dest="scopes", help="narrow a client link (repeat it)")
+        parser.add_argument(
+            "--scope",
+            action="append",
+            choices=scope_rules.ALL_SCOPES,
+            dest="scopes",
+            help="narrow a client link (repeat it)",
+        )
+        parser.add_argument(
+            "--tailscale",
+            action="store_true",
+            help="print the Tailscale HTTPS link (Serve is set up for the running server if it is not yet)",
+        )
         parser.add_argument("--json", action="store_true", help="print one JSON document instead")
 
-    def handle(self, *args, ttl, label, role, scopes, json, **options):
+    def handle(self, *args, ttl, label, role, scopes, tailscale, json, **options):
         try:
             ttl_seconds = parse_duration(ttl)
         except DurationError as exc:
@@ -35,13 +52,15 @@ class Command(StateCommand):
         runtime = running_server()
         if runtime is None:
             raise CommandError(
-                f"no t3site server is running for T3SITE_HOME={settings.T3SITE_HOME}: start one with `python manage.py serve`"
+                f"no t3site server is running for T3SITE_HOME={settings.T3SITE_HOME}: "
+                "start one with `python manage.py serve`"
             )
+        base_url = self._tailscale_url(runtime["port"]) if tailscale else runtime["origin"]
         try:
             link, code = PairingCredential.objects.issue(role=role, scopes=scopes, label=label, ttl_seconds=ttl_seconds)
         except scope_rules.ScopeError as exc:
             raise CommandError(str(exc)) from None
-        pairing_url = f"{runtime['origin']}/pair#token={code}"
+        link_url = pairing_url(base_url, code)
         if json:
             return self.print_json(
                 {
@@ -51,9 +70,19 @@ class Command(StateCommand):
                     "role": link.role,
                     "scopes": link.scopes,
                     "label": link.label,
-                    "pairingUrl": pairing_url,
+                    "pairingUrl": link_url,
                 }
             )
-        self.stdout.write(f"Pairing URL: {pairing_url}")
-        self.stdout.write(terminal_qr(pairing_url))
+        self.stdout.write(f"Pairing URL: {link_url}")
+        self.stdout.write(terminal_qr(link_url))
         self.stdout.write(f"Works once, until {clock.iso(link.expires_at)} ({link.role}: {' '.join(link.scopes)}).")
+        if tailscale:
+            checked = verify(base_url, environment_id())
+            self.stdout.write(("Verified: " if checked.ok else "Not verified yet: ") + checked.reason)
+
+    def _tailscale_url(self, local_port: int) -> str:
+        """Return the HTTPS URL Tailscale Serve fronts the server by, setting Serve up if needed."""
+        try:
+            return ts.fronts(local_port) or serving.set_up(settings.T3SITE_HOME, local_port)
+        except ts.TailscaleError as exc:
+            raise CommandError(f"--tailscale: {exc.message}") from None

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import CommandError
 
 import t3site
+from endpoints import serving, tailscale
 from endpoints.addresses import is_wildcard, url_host
 from endpoints.interfaces import preferred_address
+from endpoints.links import pairing_url
+from endpoints.models import ConnectionSettings
+from endpoints.verification import verify
 from pairing.models import PairingCredential
 from pairing.qr import terminal_qr
-from pairing.server import BindError, bind_listener, run_daphne
+from pairing.server import BindError, ListenerControl, bind_listener, run_daphne
 from t3site import clock, home, lifecycle
 from t3site.commands import StateCommand
 
@@ -33,17 +38,42 @@ def advertised_host(bind_host: str, family: int) -> str:
     return "127.0.0.1" if family == socket.AF_INET else "::1"
 
 
+def _family(host: str) -> int:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
 class Command(StateCommand):
     help = (
         "Run the t3site server (HTTP and WebSocket) in the foreground. Applies migrations, binds "
         "HOST:PORT, then prints the connection string, a one-time owner pairing token, the pairing "
-        "URL and its QR code. Stops cleanly on Ctrl+C or SIGTERM."
+        "URL and its QR code. With --tailscale-serve, also puts Tailscale Serve's HTTPS in front of it "
+        "(undone at exit). Stops cleanly on Ctrl+C or SIGTERM."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("cwd", nargs="?", help="folder the server works from (default: the current folder)")
-        parser.add_argument("--host", help=f"address to listen on (default {DEFAULT_HOST}; 0.0.0.0 for every interface)")
-        parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT}; 0 picks a free one)")
+        parser.add_argument(
+            "--host",
+            help=f"address to listen on (default: the saved network access mode, {DEFAULT_HOST} at first; "
+            "0.0.0.0 for every interface)",
+        )
+        parser.add_argument(
+            "--port",
+            type=int,
+            default=DEFAULT_PORT,
+            help=f"port to listen on (default {DEFAULT_PORT}; 0 picks a free one)",
+        )
+        parser.add_argument(
+            "--tailscale-serve",
+            action="store_true",
+            help="map Tailscale Serve HTTPS on this machine's MagicDNS name to the server (undone at exit)",
+        )
+        parser.add_argument(
+            "--tailscale-serve-port",
+            type=int,
+            default=tailscale.DEFAULT_HTTPS_PORT,
+            help=f"HTTPS port for --tailscale-serve (default {tailscale.DEFAULT_HTTPS_PORT})",
+        )
         parser.add_argument("--no-qr", action="store_true", help="do not print the QR code")
 
     def handle(self, *args, **options):
@@ -55,57 +85,99 @@ class Command(StateCommand):
         port = options["port"]
         if not 0 <= port <= 65535:
             raise CommandError(f"--port must be between 0 and 65535, not {port}")
-        bind_host = options["host"] or DEFAULT_HOST
+        https_port = options["tailscale_serve_port"]
+        if not 1 <= https_port <= 65535:
+            raise CommandError(f"--tailscale-serve-port must be between 1 and 65535, not {https_port}")
+        explicit_host = bool(options["host"])
+        bind_host = options["host"] or ConnectionSettings.objects.current().bind_host
         try:
             listener = bind_listener(bind_host, port)
         except BindError as exc:
             raise CommandError(str(exc)) from None
 
         port = listener.getsockname()[1]
-        host = advertised_host(bind_host, listener.family)
-        origin = f"http://{url_host(host)}:{port}"
-        environment_id = home.environment_id(settings.T3SITE_HOME)
-        _, code = PairingCredential.objects.issue(label="serve")
+        state = settings.T3SITE_HOME
+        environment_id = home.environment_id(state)
         pid = os.getpid()
+        started_at = clock.iso(clock.now())
 
-        def started() -> None:
+        def write_runtime(control: ListenerControl) -> str:
+            host = advertised_host(control.bind_host, _family(control.bind_host))
+            origin = f"http://{url_host(host)}:{control.port}"
             home.write_runtime(
-                settings.T3SITE_HOME,
+                state,
                 {
                     "pid": pid,
                     "host": host,
-                    "port": port,
+                    "port": control.port,
                     "origin": origin,
-                    "startedAt": clock.iso(clock.now()),
+                    "startedAt": started_at,
                     "environmentId": environment_id,
-                    "bindHost": bind_host,
+                    "bindHost": control.bind_host,
+                    "explicitHost": explicit_host,
                     "cwd": os.getcwd(),
                 },
             )
-            self._announce(origin, code, bind_host, options["no_qr"])
-            lifecycle.server_started.send(sender=self.__class__)
+            return origin
 
-        def stopping() -> None:
-            lifecycle.server_stopping.send(sender=self.__class__)
-            home.remove_runtime(settings.T3SITE_HOME, pid)
+        def rebound(control: ListenerControl) -> None:
+            write_runtime(control)
+            self.stdout.write(f"Network access changed: now listening on {url_host(control.bind_host)}:{control.port}")
+            self.stdout.flush()
 
+        control = ListenerControl(bind_host, explicit_host=explicit_host, on_rebound=rebound)
         try:
-            run_daphne(listener, started, stopping)
+            https_url = None
+            if options["tailscale_serve"]:
+                https_url = self._map_tailscale(state, port, https_port)
+            _, code = PairingCredential.objects.issue(label="serve")
+
+            def started() -> None:
+                origin = write_runtime(control)
+                self._announce(origin, code, bind_host, explicit_host, options["no_qr"])
+                if https_url:
+                    threading.Thread(
+                        target=self._announce_https, args=(https_url, port, code, environment_id), daemon=True
+                    ).start()
+                lifecycle.server_started.send(sender=self.__class__)
+
+            def stopping() -> None:
+                lifecycle.server_stopping.send(sender=self.__class__)
+                home.remove_runtime(state, pid)
+                for undone in serving.undo_made(state, control.port):
+                    self.stdout.write(f"Tailscale Serve on port {undone} undone.")
+
+            run_daphne(listener, started, stopping, control)
         finally:
-            home.remove_runtime(settings.T3SITE_HOME, pid)
+            home.remove_runtime(state, pid)
             listener.close()
         self.stdout.write("t3site stopped.")
 
-    def _announce(self, origin: str, code: str, bind_host: str, no_qr: bool) -> None:
-        pairing_url = f"{origin}/pair#token={code}"
+    def _map_tailscale(self, state: Path, port: int, https_port: int) -> str:
+        try:
+            return serving.set_up(state, port, https_port)
+        except tailscale.TailscaleError as exc:
+            raise CommandError(f"--tailscale-serve: {exc.message}") from None
+
+    def _announce(self, origin: str, code: str, bind_host: str, explicit_host: bool, no_qr: bool) -> None:
+        link = pairing_url(origin, code)
         self.stdout.write(f"t3site {t3site.__version__} listening (state in {settings.T3SITE_HOME})")
         self.stdout.write(f"Connection string: {origin}")
         self.stdout.write(f"Token: {code}")
-        self.stdout.write(f"Pairing URL: {pairing_url}")
+        self.stdout.write(f"Pairing URL: {link}")
         if not no_qr:
-            self.stdout.write(terminal_qr(pairing_url))
+            self.stdout.write(terminal_qr(link))
         self.stdout.write("The token works once, for 5 minutes; `python manage.py pair` makes another.")
         if bind_host in ("127.0.0.1", "::1", "localhost"):
-            self.stdout.write("Only this machine can connect: use --host 0.0.0.0 to reach it from other devices.")
+            how = "use --host 0.0.0.0" if explicit_host else "turn on network access at /settings/connections/"
+            self.stdout.write(f"Only this machine can connect: {how} to reach it from other devices.")
         self.stdout.write("Press Ctrl+C to stop.")
+        self.stdout.flush()
+
+    def _announce_https(self, https_url: str, local_port: int, code: str, environment_id: str) -> None:
+        """Print the Tailscale HTTPS link once the server answers (verification goes through it)."""
+        checked = verify(https_url, environment_id)
+        self.stdout.write(f"Tailscale Serve: {https_url} -> {tailscale.local_target(local_port)}")
+        self.stdout.write(f"HTTPS pairing URL: {pairing_url(https_url, code)}")
+        self.stdout.write(("Verified: " if checked.ok else "Not verified yet: ") + checked.reason)
         self.stdout.flush()

@@ -1,0 +1,62 @@
+"""Tailscale Serve mappings this server made, so that it undoes exactly those at exit.
+
+`serve --tailscale-serve`, `pair --tailscale` and the Connections page can all
+make a mapping; the record lives in T3SITE_HOME because `pair` is another
+process. At exit the server undoes a recorded mapping only if Tailscale still
+sends it to this server's port (someone may have re-pointed it since).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from endpoints import tailscale
+from t3site import home
+
+RECORD_FILENAME = "tailscale-serve.json"
+
+
+def _record_path(state: Path) -> Path:
+    return state / RECORD_FILENAME
+
+
+def _read(state: Path) -> list[dict]:
+    try:
+        data = json.loads(_record_path(state).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return []
+    return [m for m in data.get("mappings", []) if isinstance(m, dict)] if isinstance(data, dict) else []
+
+
+def _write(state: Path, mappings: list[dict]) -> None:
+    if mappings:
+        home.write_atomically(_record_path(state), json.dumps({"mappings": mappings}, indent=2) + "\n")
+    else:
+        _record_path(state).unlink(missing_ok=True)
+
+
+def set_up(state: Path, local_port: int, https_port: int = tailscale.DEFAULT_HTTPS_PORT) -> str:
+    """Make Serve front ``local_port`` on ``https_port`` and return the HTTPS URL.
+
+    Raise tailscale.ServeConflict if that port fronts another server, and
+    tailscale.TailscaleError with Tailscale's own words when the CLI fails.
+    """
+    url, made = tailscale.start_serve(local_port, https_port)
+    if made:
+        wanted = {"httpsPort": https_port, "localPort": local_port}
+        mappings = [m for m in _read(state) if m != wanted]
+        _write(state, [*mappings, wanted])
+    return url
+
+
+def undo_made(state: Path, local_port: int) -> list[int]:
+    """Undo the mappings made for ``local_port`` that still point at it; return their HTTPS ports."""
+    mappings = _read(state)
+    undone = []
+    for mapping in [m for m in mappings if m.get("localPort") == local_port]:
+        if tailscale.stop_serve(local_port, int(mapping["httpsPort"])):
+            undone.append(int(mapping["httpsPort"]))
+        mappings.remove(mapping)
+    _write(state, mappings)
+    return undone
