@@ -1,0 +1,93 @@
+// A project's file tree (folders load when opened) and a read-only file viewer.
+import { byId, el, errorLine, formatSize, RPC_TOO_LARGE } from "./dom.js";
+
+export class FilesPanel {
+  constructor(app) {
+    this.app = app;
+    this.project = null;
+    this.error = errorLine(byId("files-error"));
+  }
+
+  load(project) {
+    this.project = project;
+    byId("file-viewer").hidden = true;
+    const root = byId("file-tree");
+    root.replaceChildren();
+    this.fill(root, "");
+  }
+
+  async fill(list, path) {
+    const projectId = this.project.id;
+    let entries;
+    let truncated;
+    try {
+      ({ entries, truncated } = await this.app.rpc.call("files.list", { projectId, path: path || undefined }));
+      this.error.clear();
+    } catch (error) {
+      this.error.show(error);
+      return false;
+    }
+    if (this.project?.id !== projectId) return false;  // the user moved on to another project
+    list.replaceChildren(...entries.map((entry) => this.item(entry)));
+    if (!entries.length) list.append(el("li", { class: "muted tree-empty" }, "(empty folder)"));
+    if (truncated) list.append(el("li", { class: "muted tree-empty" }, "(more entries than shown here)"));
+    return true;
+  }
+
+  item(entry) {
+    if (entry.type === "directory") {
+      const children = el("ul", { class: "tree", hidden: true });
+      const toggle = el("button", {
+        type: "button", class: "tree-item folder", "aria-expanded": "false", dataset: { path: entry.path },
+        onclick: async () => {
+          const expand = toggle.getAttribute("aria-expanded") !== "true";
+          if (expand && !children.dataset.loaded) {
+            if (!await this.fill(children, entry.path)) return;
+            children.dataset.loaded = "yes";
+          }
+          toggle.setAttribute("aria-expanded", String(expand));
+          children.hidden = !expand;
+        },
+      }, entry.name);
+      return el("li", {}, toggle, children);
+    }
+    return el("li", {}, el("button", {
+      type: "button", class: "tree-item file", dataset: { path: entry.path },
+      onclick: (event) => this.show(entry, event.currentTarget),
+    }, entry.name, entry.type === "symlink" ? " →" : "", el("span", { class: "muted size" }, formatSize(entry.size))));
+  }
+
+  async show(entry, button) {
+    for (const item of byId("file-tree").querySelectorAll("[aria-current]")) item.removeAttribute("aria-current");
+    button.setAttribute("aria-current", "true");
+    const viewer = byId("file-viewer");
+    const note = byId("viewer-note");
+    const content = byId("viewer-content");
+    byId("viewer-path").textContent = entry.path;
+    byId("viewer-meta").textContent = "loading…";
+    note.hidden = true;
+    content.hidden = true;
+    viewer.hidden = false;
+    let file;
+    try {
+      file = await this.app.rpc.call("files.read", { projectId: this.project.id, path: entry.path });
+    } catch (error) {
+      byId("viewer-meta").textContent = "";
+      note.textContent = error.code === RPC_TOO_LARGE
+        ? `This file is too large to show here (${formatSize(entry.size)}). ${error.message}`
+        : error.message;
+      note.hidden = false;
+      return;
+    }
+    byId("viewer-meta").textContent = formatSize(file.size);
+    if (file.binary || file.encoding !== "utf-8") {
+      note.textContent = `Binary file (${formatSize(file.size)}): not shown as text.`;
+      note.hidden = false;
+    } else {
+      content.textContent = file.content;
+      content.hidden = false;
+    }
+    // One column on a phone: bring the viewer, below the tree, into view.
+    if (window.matchMedia("(max-width: 56rem)").matches) viewer.scrollIntoView({ block: "start" });
+  }
+}

@@ -1,0 +1,117 @@
+// The workspace app: who this device is, one live socket to one backend, and the views.
+// The backend is a parameter so the same code can drive another saved environment
+// (a base URL plus a bearer token) as well as this server through its cookie.
+import { CLOSE_SESSION_ENDED, RpcSocket } from "../api.js";
+import { byId, selectTab } from "./dom.js";
+import { FolderPicker } from "./picker.js";
+import { ProjectView } from "./project.js";
+import { ProjectsView } from "./projects.js";
+import { TerminalsView } from "./terminals.js";
+
+const ENDED_MESSAGE = "This device's access was revoked or expired: ";
+
+export class WorkspaceApp {
+  constructor(backend, { pairUrl = "/pair" } = {}) {
+    this.backend = backend;
+    this.pairUrl = pairUrl;
+    this.rpc = null;
+    this.scopes = new Set();
+  }
+
+  can(scope) {
+    return this.scopes.has(scope);
+  }
+
+  async start() {
+    let session;
+    try {
+      session = await this.backend.session();
+    } catch (error) {
+      this.showPill("offline", "bad");
+      byId("app-message").textContent = error.message;
+      return;
+    }
+    if (!session.authenticated) {
+      this.showPill("not paired", "bad");
+      byId("app-unpaired").hidden = false;
+      return;
+    }
+    this.scopes = new Set(session.scopes);
+    this.showDevice(session);
+    this.applyScopes();
+    byId("app-paired").hidden = false;
+
+    this.rpc = new RpcSocket(this.backend);
+    this.terminals = new TerminalsView(this);
+    this.project = new ProjectView(this);
+    this.picker = new FolderPicker(this);
+    this.projects = new ProjectsView(this);
+    this.bindNavigation();
+
+    this.rpc.addEventListener("state", (event) => this.onState(event.detail));
+    this.rpc.addEventListener("ended", (event) => this.onEnded(event.detail));
+    await this.rpc.connect();
+  }
+
+  showPill(text, kind) {
+    const pill = byId("app-connection");
+    pill.textContent = text;
+    pill.dataset.kind = kind;
+  }
+
+  showDevice(session) {
+    byId("app-device").textContent = `${session.label || "this browser"} (${session.role})`;
+    byId("app-scopes").textContent = session.scopes.join(", ");
+    byId("app-admin").hidden = !this.can("admin");
+  }
+
+  // Actions the session lacks are hidden, not left to fail: data-scope="write" etc.
+  applyScopes() {
+    for (const node of document.querySelectorAll("[data-scope]")) {
+      if (!this.can(node.dataset.scope)) node.hidden = true;
+    }
+  }
+
+  bindNavigation() {
+    byId("tab-projects").addEventListener("click", () => this.showView("projects"));
+    byId("tab-terminals").addEventListener("click", () => this.showView("terminals"));
+    byId("app-logout").addEventListener("click", async () => {
+      this.rpc.close();
+      await this.backend.logout().catch(() => {});
+      window.location.reload();
+    });
+  }
+
+  showView(name) {
+    selectTab(byId(name === "terminals" ? "tab-terminals" : "tab-projects"));
+    if (name === "terminals") this.terminals.shown();
+  }
+
+  async onState(state) {
+    this.showPill(state === "connecting" ? "connecting…" : state, state === "open" ? "good" : "warn");
+    if (state !== "open") return;
+    // Every (re)connect: reload what may have changed while the socket was down.
+    await this.projects.load();  // first: terminal tabs are labelled with project titles
+    if (this.can("terminal")) this.terminals.reattach();
+    try {
+      const info = await this.rpc.call("server.info");
+      byId("app-server").textContent = `${info.label} · ${info.platform.os}/${info.platform.arch} · t3site ${info.serverVersion}`;
+    } catch {
+      // The socket dropped again; the next "open" retries.
+    }
+  }
+
+  // The socket stopped for good (RpcSocket does not retry 4401/4403/4410): say why and how to recover.
+  onEnded({ code, reason }) {
+    this.showPill("access ended", "bad");
+    byId("app-paired").hidden = true;
+    this.picker.close();
+    const ended = byId("app-ended");
+    const link = Object.assign(document.createElement("a"), { href: this.pairUrl, textContent: "pair again" });
+    const lead = code === CLOSE_SESSION_ENDED
+      ? ENDED_MESSAGE
+      : `The server refused this device (${reason || code}): `;
+    ended.replaceChildren(lead, link, ".");
+    ended.hidden = false;
+  }
+}

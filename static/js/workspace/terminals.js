@@ -1,0 +1,198 @@
+// The tabbed terminals: open, type, resize, close, and re-attach after a reconnect.
+// A terminal lives on the server and outlives the socket, so after every (re)connect
+// the view asks terminal.list what exists and attaches to each one again.
+import { busy, byId, errorLine } from "./dom.js";
+import { TerminalPane } from "./terminal-pane.js";
+
+// What the mobile key bar sends: keys a phone keyboard does not have.
+const KEYS = {
+  escape: "\x1b", tab: "\t", "ctrl-c": "\x03", "ctrl-d": "\x04",
+  up: "\x1b[A", down: "\x1b[B", right: "\x1b[C", left: "\x1b[D",
+};
+
+export class TerminalsView {
+  constructor(app) {
+    this.app = app;
+    this.panes = new Map();  // terminalId -> TerminalPane
+    this.order = [];  // every pane in tab order, including one still waiting for its terminalId
+    // The opening socket is attached at once, so output can overtake terminal.open's answer.
+    this.opening = 0;
+    this.unclaimed = new Map();  // terminalId -> output that arrived before its terminalId did
+    this.active = null;
+    this.error = errorLine(byId("terminals-error"));
+    this.tabs = byId("terminal-tabs");
+    this.host = byId("terminal-panes");
+
+    const rpc = app.rpc;
+    rpc.addEventListener("terminal.output", (event) => this.onOutput(event.detail));
+    rpc.addEventListener("terminal.exit", (event) => this.panes.get(event.detail.terminalId)?.markExited(event.detail.exitCode));
+    // Phones: the soft keyboard and rotation change the pane's size without a window resize event.
+    new ResizeObserver(() => this.active?.fit()).observe(this.host);
+    this.bindKeys();
+  }
+
+  shown() {
+    this.active?.fit();
+  }
+
+  // Open a new terminal on the server at the size of the visible pane.
+  async open({ projectId, cwd, command, label }) {
+    this.app.showView("terminals");
+    const pane = this.createPane(label);
+    this.select(pane);
+    this.opening += 1;
+    try {
+      const { terminalId } = await this.app.rpc.call("terminal.open", { projectId, cwd, command, ...pane.size() });
+      this.register(pane, terminalId);
+      pane.write((this.unclaimed.get(terminalId) || []).join(""));
+      pane.focus();
+    } catch (error) {
+      this.remove(pane);
+      throw error;
+    } finally {
+      this.opening -= 1;
+      if (!this.opening) this.unclaimed.clear();
+    }
+  }
+
+  createPane(label) {
+    const taken = new Set(this.order.map((other) => other.label));
+    let unique = label;
+    for (let number = 2; taken.has(unique); number += 1) unique = `${label} ${number}`;
+    const pane = new TerminalPane({
+      label: unique,
+      onSelect: (target) => { this.select(target); target.focus(); },
+      onClose: (target) => this.close(target),
+      onInput: (target, data) => this.send(target, data),
+      onResize: (target, size) => this.app.rpc.call("terminal.resize", { terminalId: target.id, ...size })
+        .catch((error) => this.error.show(error)),
+    });
+    pane.mount(this.tabs, this.host);
+    this.order.push(pane);
+    this.updateChrome();
+    return pane;
+  }
+
+  register(pane, terminalId) {
+    pane.setId(terminalId);
+    this.panes.set(terminalId, pane);
+    this.updateChrome();
+  }
+
+  select(pane) {
+    for (const other of this.order) other.setActive(other === pane);
+    this.active = pane;
+  }
+
+  onOutput({ terminalId, data }) {
+    const pane = this.panes.get(terminalId);
+    if (pane) pane.write(data);
+    else if (this.opening) this.unclaimed.set(terminalId, [...(this.unclaimed.get(terminalId) || []), data]);
+  }
+
+  send(pane, data) {
+    this.app.rpc.call("terminal.write", { terminalId: pane.id, data }).catch((error) => this.error.show(error));
+  }
+
+  async close(pane) {
+    if (pane.id && !pane.exited) {
+      try {
+        await this.app.rpc.call("terminal.close", { terminalId: pane.id });
+      } catch (error) {
+        this.error.show(error);
+        return;
+      }
+    }
+    this.remove(pane);
+  }
+
+  remove(pane) {
+    const index = this.order.indexOf(pane);
+    this.order.splice(index, 1);
+    this.panes.delete(pane.id);
+    pane.dispose();
+    if (this.active === pane) {
+      this.active = null;
+      if (this.order.length) this.select(this.order[Math.min(index, this.order.length - 1)]);
+    }
+    this.updateChrome();
+  }
+
+  // After every (re)connect: attach to each terminal the server still has (ours and ones
+  // opened before this page loaded), and say so for ours that are gone.
+  async reattach() {
+    let terminals;
+    try {
+      ({ terminals } = await this.app.rpc.call("terminal.list"));
+    } catch (error) {
+      this.error.show(error);
+      return;
+    }
+    this.error.clear();
+    const listed = new Set(terminals.map((terminal) => terminal.terminalId));
+    for (const [terminalId, pane] of this.panes) {
+      if (!listed.has(terminalId)) pane.markExited(null);
+    }
+    for (const terminal of terminals) {
+      let pane = this.panes.get(terminal.terminalId);
+      if (!pane) {
+        if (terminal.exited) continue;
+        pane = this.createPane(this.labelFor(terminal));
+        this.register(pane, terminal.terminalId);
+        if (!this.active) this.select(pane);
+      }
+      this.attach(pane, terminal);
+    }
+  }
+
+  async attach(pane, listed) {
+    pane.holdOutput();
+    try {
+      const result = await this.app.rpc.call("terminal.attach", { terminalId: pane.id });
+      pane.replaceWith(result.scrollback);
+      if (result.exited) pane.markExited(result.exitCode);
+    } catch (error) {
+      pane.releaseHeld();
+      this.error.show(error);
+      return;
+    }
+    // The terminal may have been sized by another device meanwhile: make it fit this screen again.
+    const size = pane.size();
+    if (!pane.exited && pane === this.active && (size.cols !== listed.cols || size.rows !== listed.rows)) {
+      pane.scheduleResize();
+    }
+  }
+
+  labelFor(terminal) {
+    const project = this.app.projects.find(terminal.projectId);
+    const place = project ? project.title : (terminal.cwd || "").split(/[\\/]/).filter(Boolean).pop() || "terminal";
+    const program = terminal.command ? terminal.command.split(/\s+/)[0].split("/").pop() : "shell";
+    return `${place} · ${program}`;
+  }
+
+  updateChrome() {
+    const count = this.order.length;
+    byId("terminal-count").textContent = count ? `(${count})` : "";
+    byId("terminals-empty").hidden = count > 0;
+    byId("terminal-keys").hidden = count === 0;
+    byId("terminal-line").hidden = count === 0;
+  }
+
+  bindKeys() {
+    byId("terminal-keys").addEventListener("click", (event) => {
+      const key = event.target.closest("[data-key]")?.dataset.key;
+      if (key && this.active?.id) this.send(this.active, KEYS[key]);
+    });
+    // A plain text field is friendlier to phone keyboards (autocomplete, dictation) than xterm's hidden textarea.
+    const form = byId("terminal-line");
+    const input = byId("terminal-line-input");
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (!this.active?.id) return;
+      busy(event.submitter || form.querySelector("button"), this.error, async () => {
+        await this.app.rpc.call("terminal.write", { terminalId: this.active.id, data: `${input.value}\r` });
+        input.value = "";
+      });
+    });
+  }
+}
