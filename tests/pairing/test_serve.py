@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
+import re
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
+import urllib.request
 
 import pytest
 from websockets.exceptions import ConnectionClosed
@@ -170,3 +174,30 @@ def test_it_applies_migrations_on_a_fresh_home_with_a_qr_code(tmp_path):
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=20)
+
+
+def test_revoking_from_the_admin_closes_the_devices_socket(server):
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    owner_token = json.loads(manage(server.home, "auth", "pairing", "create", "--json").stdout)["token"]
+    pair = urllib.request.Request(
+        f"{server.base_url}/api/auth/pair",
+        data=json.dumps({"token": owner_token, "mode": "cookie"}).encode(),
+        headers={"Content-Type": "application/json", "Origin": server.base_url},
+    )
+    browser.open(pair, timeout=10)
+    phone = pair_bearer(server, label="phone")
+    page = browser.open(f"{server.base_url}/admin/pairing/devicesession/", timeout=10).read().decode()
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    with connect(server.ws_url, additional_headers={"Authorization": f"Bearer {phone['sessionToken']}"}) as ws:
+        assert rpc(ws, "server.probe")["result"]["ok"]
+        form = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": csrf, "action": "revoke_selected", "_selected_action": phone["sessionId"]}
+        ).encode()
+        action = urllib.request.Request(
+            f"{server.base_url}/admin/pairing/devicesession/", data=form, headers={"Origin": server.base_url}
+        )
+        assert b"Revoked 1 device session" in browser.open(action, timeout=10).read()
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=REVOCATION_DEADLINE_SECONDS)
+        assert closed.value.rcvd.code == 4410
