@@ -36,6 +36,12 @@ def _message(projects: list[dict]) -> dict:
     return {"type": "rpc.notification", "method": NOTIFICATION, "params": {"projects": projects}}
 
 
+def _revision() -> tuple:
+    from workspace.models import Project
+
+    return Project.objects.revision()
+
+
 def _snapshot() -> tuple[tuple, list[dict]]:
     from workspace.models import Project
 
@@ -69,10 +75,18 @@ class ProjectWatcher:
         """Start telling this socket about changes to the projects."""
         await layer.group_add(GROUP, channel_name)
         self.channels.add(channel_name)
-        loop = asyncio.get_running_loop()
+        if self._running():
+            return
+        # The baseline is read before join returns, so no later change is taken for it.
+        seen = await database_sync_to_async(_revision)()
+        if not self._running():  # another socket may have started it meanwhile
+            self.seen = seen
+            self._task = asyncio.get_running_loop().create_task(self._watch())
+
+    def _running(self) -> bool:
         # A task of an earlier event loop (tests run one per test) never runs again.
-        if self._task is None or self._task.done() or self._task.get_loop() is not loop:
-            self._task = loop.create_task(self._watch())
+        task = self._task
+        return task is not None and not task.done() and task.get_loop() is asyncio.get_running_loop()
 
     async def leave(self, layer, channel_name: str) -> None:
         self.channels.discard(channel_name)
@@ -80,9 +94,7 @@ class ProjectWatcher:
 
     async def check_now(self) -> None:
         """Send the list to this process's sockets if it changed since it was last sent."""
-        from workspace.models import Project
-
-        if await database_sync_to_async(Project.objects.revision)() == self.seen:
+        if await database_sync_to_async(_revision)() == self.seen:
             return
         revision, projects = await database_sync_to_async(_snapshot)()
         self.seen = revision
@@ -92,9 +104,6 @@ class ProjectWatcher:
 
     async def _watch(self) -> None:
         # Runs only while sockets are open, so an idle server makes no queries.
-        from workspace.models import Project
-
-        self.seen = await database_sync_to_async(Project.objects.revision)()
         while self.channels:
             await asyncio.sleep(WATCH_INTERVAL_SECONDS)
             try:

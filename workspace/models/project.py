@@ -111,12 +111,12 @@ class ProjectManager(models.Manager.from_queryset(ProjectQuerySet)):
     def find(self, reference: str) -> Project | None:
         """Return the project with id ``reference``, or whose folder is the path ``reference``."""
         project = self.filter(pk=reference).first()
-        if project is None and ("/" in reference or reference.startswith((".", "~"))):
-            try:
-                project = self.filter(path=os.path.realpath(browse.absolute(reference))).first()
-            except PathRefused:
-                return None
-        return project
+        if project is not None:
+            return project
+        try:
+            return self.filter(path=os.path.realpath(browse.absolute(reference))).first()
+        except PathRefused:
+            return None
 
 
 class Project(models.Model):
