@@ -1,0 +1,267 @@
+// The Connections page: endpoints, network access, pairing links and devices.
+// Every action goes through the documented HTTP API with this browser's cookie session.
+import { Backend } from "./api.js";
+
+const $ = (id) => document.getElementById(id);
+const backend = new Backend();
+let endpoints = [];
+let networkAccess = null;
+
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value !== undefined && value !== null && value !== false) node.setAttribute(name, value === true ? "" : value);
+  }
+  node.append(...children.filter((child) => child !== null && child !== undefined));
+  return node;
+}
+
+function say(message, kind = "") {
+  const box = $("connections-message");
+  box.textContent = message;
+  box.dataset.kind = kind;
+}
+
+function when(iso) {
+  return iso ? new Date(iso).toLocaleString() : "never";
+}
+
+// The link a device opens: direct for http, hosted style for https (CONTRACT section 7).
+function pairingUrl(endpoint, code) {
+  const base = endpoint.httpBaseUrl.replace(/\/+$/, "");
+  if (base.startsWith("https://")) return `${base}/pair?host=${encodeURIComponent(base)}#token=${code}`;
+  return `${base}/pair#token=${code}`;
+}
+
+// Run an action, showing its error (Tailscale's own words included) instead of failing silently.
+async function act(button, work) {
+  if (button) button.disabled = true;
+  try {
+    await work();
+  } catch (error) {
+    say(error.message, "bad");
+  } finally {
+    if (button) button.disabled = false;
+  }
+}
+
+function statusPill(endpoint) {
+  const kind = endpoint.status === "available" ? "good" : endpoint.status === "unavailable" ? "bad" : "warn";
+  return el("span", { class: "pill", "data-kind": kind }, endpoint.status);
+}
+
+function endpointView(endpoint, wrapper = "li") {
+  const actions = el("div", { class: "actions" });
+  if (!endpoint.isDefault && endpoint.kind !== "loopback" && endpoint.status === "available") {
+    const button = el("button", { type: "button", "data-action": "default" }, "Set as default");
+    button.addEventListener("click", () => act(button, () => setDefault(endpoint.preferenceKey)));
+    actions.append(button);
+  }
+  if (endpoint.canSetUp) {
+    const button = el("button", { type: "button", "data-action": "setup" }, "Set up");
+    button.addEventListener("click", () => act(button, setUpTailscale));
+    actions.append(button);
+  }
+  return el(
+    wrapper,
+    { class: "endpoint", "data-kind": endpoint.kind, "data-id": endpoint.id },
+    el("div", { class: "endpoint-head" }, el("strong", {}, endpoint.label), statusPill(endpoint),
+      endpoint.isDefault ? el("span", { class: "pill" }, "default") : null),
+    el("code", { class: "url" }, endpoint.httpBaseUrl),
+    el("small", { class: "reason" }, `${endpoint.reachability} · ${endpoint.statusReason || ""}`),
+    actions.childElementCount ? actions : null,
+  );
+}
+
+function renderEndpoints(data) {
+  endpoints = data.endpoints;
+  networkAccess = data.networkAccess;
+  const chosen = endpoints.find((e) => e.isDefault) || endpoints[0];
+  const others = endpoints.filter((e) => e !== chosen);
+  $("endpoint-default").replaceChildren(chosen ? endpointView(chosen, "div") : "No endpoint found.");
+  $("endpoints-others").replaceChildren(...others.map((e) => endpointView(e)));
+  renderMore();
+
+  const tailscale = data.tailscale || {};
+  $("tailscale-message").hidden = !tailscale.message;
+  $("tailscale-message").textContent = tailscale.message ? `Tailscale: ${tailscale.message}` : "";
+
+  const select = $("link-endpoint");
+  const previous = select.value;
+  select.replaceChildren(...endpoints.map((e) => el("option", { value: e.id },
+    `${e.label} — ${e.httpBaseUrl}${e.status === "available" ? "" : ` (${e.status})`}`)));
+  select.value = endpoints.some((e) => e.id === previous) ? previous : chosen ? chosen.id : "";
+  renderNetwork();
+}
+
+// The "+N" control: the default endpoint shows; the N others expand below it.
+function renderMore() {
+  const more = $("endpoints-more");
+  const count = Math.max(endpoints.length - 1, 0);
+  const open = more.getAttribute("aria-expanded") === "true";
+  more.hidden = count === 0;
+  more.textContent = open ? "Show fewer" : `+${count}`;
+  more.title = `${count} other ways to reach this server`;
+  $("endpoints-others").hidden = !open;
+}
+
+function renderNetwork() {
+  const access = networkAccess;
+  const where = `${access.bindHost}:${access.port}`;
+  $("network-state").textContent = access.localOnly
+    ? `Listening on ${where}: only this machine can connect.`
+    : `Listening on ${where}: devices on your networks can connect (they still need a pairing link).`;
+  const toggle = $("network-toggle");
+  const note = $("network-note");
+  toggle.hidden = !access.canChange;
+  toggle.textContent = access.localOnly ? "Allow other devices" : "Only this machine";
+  note.hidden = access.canChange;
+  note.textContent = access.explicitHost
+    ? `The server was started with --host ${access.bindHost}, so network access is fixed: restart it without --host to change it here.`
+    : `Saved mode: ${access.mode}. It applies when the server starts.`;
+}
+
+async function loadEndpoints() {
+  renderEndpoints(await backend.request("GET", "/api/endpoints"));
+}
+
+async function setDefault(preferenceKey) {
+  renderEndpoints(await backend.request("POST", "/api/endpoints/default", { preferenceKey }));
+  say("Default endpoint saved.", "good");
+}
+
+async function setUpTailscale() {
+  say("Setting up Tailscale Serve…");
+  const data = await backend.request("POST", "/api/endpoints/tailscale-serve", {});
+  renderEndpoints(data);
+  say(`Tailscale Serve now fronts this server at ${data.httpsUrl}.`, "good");
+}
+
+async function toggleNetwork() {
+  const mode = networkAccess.localOnly ? "network-accessible" : "local-only";
+  if (mode === "local-only" && !["localhost", "127.0.0.1", "[::1]"].includes(window.location.hostname)) {
+    if (!window.confirm("This browser reaches the server over the network and will lose the connection. Continue?")) return;
+  }
+  say("Moving the listener…");
+  const data = await backend.request("POST", "/api/endpoints/network-access", { mode });
+  networkAccess = data.networkAccess;
+  await loadEndpoints();
+  say(`Now listening on ${networkAccess.bindHost}:${networkAccess.port}.`, "good");
+}
+
+async function showQr(url) {
+  const image = $("link-qr");
+  const response = await fetch("/api/endpoints/qr", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ text: url }),
+    credentials: "same-origin",
+    cache: "no-store",
+  });
+  if (!response.ok) throw new Error(`the QR code could not be drawn (HTTP ${response.status})`);
+  if (image.src) URL.revokeObjectURL(image.src);
+  image.src = URL.createObjectURL(await response.blob());
+  image.hidden = false;
+}
+
+async function createLink(event) {
+  event.preventDefault();
+  const endpoint = endpoints.find((e) => e.id === $("link-endpoint").value);
+  if (!endpoint) throw new Error("choose how the device reaches this server first");
+  const role = $("link-role").value;
+  const body = { label: $("link-label").value.trim(), ttl: $("link-ttl").value, role };
+  if (role === "client") {
+    body.scopes = [...$("link-scopes").querySelectorAll("input:checked")].map((box) => box.value);
+    if (body.scopes.length === 0) throw new Error("a client link needs at least one kind of access");
+  }
+  const link = await backend.request("POST", "/api/auth/pairing-links", body);
+  const url = pairingUrl(endpoint, link.token);
+  $("link-result").hidden = false;
+  $("link-url").value = url;
+  $("link-summary").textContent =
+    `One use, until ${when(link.expiresAt)} · ${link.role}: ${link.scopes.join(", ")} · through ${endpoint.label}`;
+  const note = $("link-note");
+  $("link-qr").hidden = true;
+  note.hidden = true;
+  if (endpoint.kind === "loopback") {
+    // A phone that scans a loopback URL would try to reach itself: no QR, only the link.
+    note.hidden = false;
+    note.textContent = "This link only works on this machine, so it has no QR code: copy it into a browser here. " +
+      "For a phone, turn on network access or choose a network endpoint.";
+  } else {
+    if (endpoint.status !== "available") {
+      note.hidden = false;
+      note.textContent = `Careful: ${endpoint.statusReason}`;
+    }
+    await showQr(url);
+  }
+  await loadLinks();
+}
+
+function itemView(title, facts, action) {
+  return el("li", {}, el("div", {}, el("strong", {}, title), el("small", {}, facts)), action);
+}
+
+async function loadLinks() {
+  const { pairingLinks } = await backend.request("GET", "/api/auth/pairing-links");
+  const shown = pairingLinks.filter((link) => link.state === "active").slice(0, 50);
+  $("links-list").replaceChildren(...shown.map((link) => {
+    const revoke = el("button", { type: "button", "data-action": "revoke-link" }, "Revoke");
+    revoke.addEventListener("click", () => act(revoke, async () => {
+      await backend.request("DELETE", `/api/auth/pairing-links/${link.id}`);
+      await loadLinks();
+    }));
+    return itemView(link.label || "(no name)", `${link.role}: ${link.scopes.join(", ")} · until ${when(link.expiresAt)}`, revoke);
+  }));
+  if (!shown.length) $("links-list").replaceChildren(el("li", { class: "empty" }, "No unused links."));
+}
+
+async function loadDevices() {
+  const { sessions } = await backend.request("GET", "/api/auth/sessions");
+  $("devices-list").replaceChildren(...sessions.map((session) => {
+    let action = el("span", { class: "pill", "data-kind": "good" }, "this device");
+    if (!session.current) {
+      action = el("button", { type: "button", class: "danger", "data-action": "revoke-device" }, "Revoke");
+      action.addEventListener("click", () => act(action, async () => {
+        await backend.request("DELETE", `/api/auth/sessions/${session.id}`);
+        say(`${session.label || "The device"} can no longer connect.`, "good");
+        await loadDevices();
+      }));
+    }
+    const facts = `${session.role}: ${session.scopes.join(", ")} · ${session.clientIp || "unknown IP"} · last seen ${when(session.lastSeenAt)}`;
+    const item = itemView(session.label || "(no name)", facts, action);
+    item.dataset.id = session.id;
+    return item;
+  }));
+}
+
+async function revokeOthers() {
+  if (!window.confirm("Revoke every device except this one? They will need new pairing links.")) return;
+  const { revokedCount } = await backend.request("POST", "/api/auth/sessions/revoke-others");
+  say(`${revokedCount} other device${revokedCount === 1 ? "" : "s"} revoked.`, "good");
+  await loadDevices();
+}
+
+function wire() {
+  $("endpoints-more").addEventListener("click", () => {
+    const more = $("endpoints-more");
+    more.setAttribute("aria-expanded", String(more.getAttribute("aria-expanded") !== "true"));
+    renderMore();
+  });
+  $("network-toggle").addEventListener("click", (event) => act(event.currentTarget, toggleNetwork));
+  $("link-form").addEventListener("submit", (event) => act($("link-create"), () => createLink(event)));
+  $("link-role").addEventListener("change", () => { $("link-scopes").hidden = $("link-role").value !== "client"; });
+  $("link-copy").addEventListener("click", async () => {
+    $("link-url").select();
+    await navigator.clipboard?.writeText($("link-url").value).catch(() => {});
+    say("Link copied.", "good");
+  });
+  $("devices-revoke-others").addEventListener("click", (event) => act(event.currentTarget, revokeOthers));
+}
+
+wire();
+act(null, async () => {
+  say("Looking for endpoints…");
+  await Promise.all([loadEndpoints(), loadLinks(), loadDevices()]);
+  say("");
+});
