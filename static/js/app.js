@@ -2,4 +2,7 @@
 import { Backend } from "./api.js";
 import { WorkspaceApp } from "./workspace/shell.js";
 
-new WorkspaceApp(new Backend()).start();
+const app = new WorkspaceApp(new Backend());
+// A handle for the browser console (and the end-to-end tests, which drop the socket on purpose).
+window.t3site = app;
+app.start();

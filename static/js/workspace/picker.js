@@ -7,11 +7,12 @@ export class FolderPicker {
     this.app = app;
     this.dialog = byId("picker");
     this.path = null;
+    this.latest = 0;  // only the newest browse may draw: answers can arrive out of order
     this.error = errorLine(byId("picker-error"));
 
     byId("picker-go").addEventListener("submit", (event) => {
       event.preventDefault();
-      this.browse(byId("picker-path").value.trim() || undefined);
+      this.browse(byId("picker-path").value.trim() || undefined, { typed: true });
     });
     byId("picker-hidden").addEventListener("change", () => this.browse(this.path));
     byId("picker-mkdir").addEventListener("submit", (event) => {
@@ -35,17 +36,21 @@ export class FolderPicker {
     if (this.dialog.open) this.dialog.close();
   }
 
-  async browse(path) {
+  async browse(path, { typed = false } = {}) {
+    const request = ++this.latest;
     let listing;
     try {
       listing = await this.app.rpc.call("filesystem.browse", { path, showHidden: byId("picker-hidden").checked });
-      this.error.clear();
     } catch (error) {
-      this.error.show(error);
+      if (request === this.latest) this.error.show(error);
       return;
     }
+    if (request !== this.latest) return;
+    this.error.clear();
     this.path = listing.path;
-    byId("picker-path").value = listing.path;
+    // Show where we are, but never overwrite a path the user is in the middle of typing.
+    const input = byId("picker-path");
+    if (typed || document.activeElement !== input) input.value = listing.path;
     const name = listing.breadcrumbs.at(-1)?.name || listing.path;
     byId("picker-add-button").textContent = `Add “${name}” as a project`;
     this.renderCrumbs(listing.breadcrumbs);

@@ -1,0 +1,122 @@
+"""The web client in a real browser at phone size, against a real server, real files and real PTYs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.support.browser import PHONE_WINDOW, chromium, text_of, wait_for
+from tests.support.server import manage
+
+REVOKED_MESSAGE = "This device's access was revoked or expired: pair again."
+ACTIVE_TERMINAL_TEXT = "return document.querySelector('.terminal-pane.active .xterm-rows')?.textContent || ''"
+
+
+@pytest.fixture
+def phone(server):
+    """A headless Chromium with a 390x844 phone viewport, paired with the server through its link."""
+    from selenium.webdriver.common.by import By
+
+    with chromium(PHONE_WINDOW) as browser:
+        # Headless Chromium will not make a window narrower than 500px; emulate the phone's viewport.
+        width, height = PHONE_WINDOW
+        browser.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": True},
+        )
+        browser.get(f"{server.base_url}/pair#token={server.token}")
+        wait_for(lambda: text_of(browser, "app-connection") == "open", message="the socket to open")
+        assert browser.execute_script("return window.innerWidth") == width
+        browser.by = By
+        yield browser
+
+
+def click(browser, selector: str) -> None:
+    element = wait_for(lambda: browser.find_element(browser.by.CSS_SELECTOR, selector), message=selector)
+    wait_for(lambda: element.is_displayed() and element.is_enabled(), message=f"{selector} to be usable")
+    element.click()
+
+
+def type_into(browser, element_id: str, text: str) -> None:
+    field = browser.find_element(browser.by.ID, element_id)
+    field.clear()
+    field.send_keys(text)
+
+
+def picker_shows(browser, path) -> bool:
+    return browser.find_element(browser.by.ID, "picker-path").get_attribute("value") == str(path)
+
+
+def terminal_output(browser) -> str:
+    return browser.execute_script(ACTIVE_TERMINAL_TEXT)
+
+
+def run_in_terminal(browser, command: str, expected: str) -> None:
+    """Type ``command`` into the active terminal and wait for ``expected`` in what it printed back."""
+    browser.find_element(browser.by.CSS_SELECTOR, ".terminal-pane.active .xterm-helper-textarea").send_keys(command + "\n")
+    wait_for(lambda: expected in terminal_output(browser).replace(command, ""), message=f"{expected!r} in the terminal")
+
+
+@pytest.fixture
+def project_folder(tmp_path):
+    folder = tmp_path / "work" / "site"
+    folder.mkdir(parents=True)
+    (folder / "notes.txt").write_text("remember the milk\n")
+    (folder / "logo.bin").write_bytes(bytes(range(256)))
+    return folder
+
+
+def test_it_adds_a_project_with_the_folder_picker_and_shows_its_files(phone, project_folder):
+    work = project_folder.parent
+    click(phone, "#project-add")
+    type_into(phone, "picker-path", f"{work}\n")
+    wait_for(lambda: picker_shows(phone, work), message="the typed folder")
+
+    type_into(phone, "picker-new-name", "scratch\n")
+    wait_for(lambda: picker_shows(phone, work / "scratch"), message="the new folder")
+    assert (work / "scratch").is_dir()
+    click(phone, f'#picker-crumbs [data-path="{work}"]')
+    click(phone, f'#picker-entries [data-path="{project_folder}"]')
+    wait_for(lambda: picker_shows(phone, project_folder), message="the project folder")
+    click(phone, "#picker-add-button")
+
+    wait_for(lambda: text_of(phone, "project-title") == "site", message="the new project to open")
+    assert text_of(phone, "project-path") == str(project_folder)
+    click(phone, '#file-tree [data-path="notes.txt"]')
+    wait_for(lambda: text_of(phone, "viewer-content") == "remember the milk", message="the file's content")
+    click(phone, '#file-tree [data-path="logo.bin"]')
+    wait_for(lambda: "Binary file" in text_of(phone, "viewer-note"), message="the binary file flagged")
+
+    click(phone, "#project-back")
+    wait_for(lambda: "site" in text_of(phone, "project-list"), message="the project in the list")
+
+
+def test_it_runs_a_command_in_a_terminal_and_reattaches_after_a_reconnect(phone, server, project_folder):
+    manage(server.home, "project", "add", str(project_folder))
+    phone.refresh()
+    click(phone, '#project-list [data-project-id]')
+    click(phone, "#project-terminal")
+    wait_for(lambda: "site" in text_of(phone, "terminal-tabs"), message="a terminal tab")
+    run_in_terminal(phone, "echo hello-$((6*7))", "hello-42")
+
+    # The network drops: the client reconnects with a fresh ticket and shows the scrollback again.
+    phone.execute_script("window.t3site.rpc.socket.close()")
+    wait_for(lambda: text_of(phone, "app-connection") != "open", message="the socket to drop")
+    wait_for(lambda: text_of(phone, "app-connection") == "open", message="the socket to reconnect")
+    wait_for(lambda: "hello-42" in terminal_output(phone), message="the scrollback after re-attaching")
+    run_in_terminal(phone, "echo again-$((2*3))", "again-6")
+
+    click(phone, ".tab-group .tab-close")
+    wait_for(lambda: text_of(phone, "terminal-count") == "", message="the terminal to close")
+
+
+def test_it_tells_a_revoked_device_to_pair_again(phone, server):
+    sessions = json.loads(manage(server.home, "auth", "session", "list", "--json").stdout)
+    (browser_session,) = [session for session in sessions if session["authMode"] == "cookie"]
+    assert manage(server.home, "auth", "session", "revoke", browser_session["id"]).returncode == 0
+
+    wait_for(lambda: text_of(phone, "app-ended") == REVOKED_MESSAGE, timeout=5, message="the pair-again message")
+    link = phone.find_element(phone.by.CSS_SELECTOR, "#app-ended a")
+    assert link.get_attribute("href").endswith("/pair")
+    assert text_of(phone, "app-connection") == "access ended"
