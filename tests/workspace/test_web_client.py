@@ -54,7 +54,9 @@ def terminal_output(browser) -> str:
 
 def run_in_terminal(browser, command: str, expected: str) -> None:
     """Type ``command`` into the active terminal and wait for ``expected`` in what it printed back."""
-    browser.find_element(browser.by.CSS_SELECTOR, ".terminal-pane.active .xterm-helper-textarea").send_keys(command + "\n")
+    browser.find_element(browser.by.CSS_SELECTOR, ".terminal-pane.active .xterm-helper-textarea").send_keys(
+        command + "\n"
+    )
     wait_for(lambda: expected in terminal_output(browser).replace(command, ""), message=f"{expected!r} in the terminal")
 
 
@@ -95,7 +97,7 @@ def test_it_adds_a_project_with_the_folder_picker_and_shows_its_files(phone, pro
 def test_it_runs_a_command_in_a_terminal_and_reattaches_after_a_reconnect(phone, server, project_folder):
     manage(server.home, "project", "add", str(project_folder))
     phone.refresh()
-    click(phone, '#project-list [data-project-id]')
+    click(phone, "#project-list [data-project-id]")
     click(phone, "#project-terminal")
     wait_for(lambda: "site" in text_of(phone, "terminal-tabs"), message="a terminal tab")
     run_in_terminal(phone, "echo hello-$((6*7))", "hello-42")
