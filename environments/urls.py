@@ -4,4 +4,7 @@ from environments import views
 
 urlpatterns = [
     path("pair", views.pair_page, name="pair"),
+    path("environments", views.environments_page, name="environments"),
+    path("api/environments", views.environment_list),
+    path("api/environments/<str:key>", views.environment_detail),
 ]

@@ -1,14 +1,135 @@
+"""The /pair and /environments pages and the saved-environments API (CONTRACT section 7).
+
+The API is CORS ``*`` like the rest of t3site's API: a bearer token is never
+sent by the browser on its own, so a foreign page can only use one it already
+holds, and the session cookie is refused from any Origin but this server's
+(pairing.auth). See docs/environments.md.
+"""
+
 from __future__ import annotations
 
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from t3site.http import no_store
+from environments.hosts import BadAddress, normalize_host, ws_base_url
+from environments.models import Environment
+from pairing.decorators import session_required
+from pairing.scopes import READ, WRITE
+from t3site.http import BadRequest, answer, error, no_store, open_cors, read_json
+
+LABEL_MAX_LENGTH = 200
+ENVIRONMENT_ID_MAX_LENGTH = 64
+SSH_FIELDS = ("host", "port", "user")
+
+
+def _page(request, template: str):
+    response = render(request, template)
+    # The pages handle pairing tokens (in the fragment) and bearer tokens (in storage):
+    # no referrer leaves them and no cache keeps them.
+    response["Referrer-Policy"] = "no-referrer"
+    return no_store(response)
 
 
 @require_GET
 def pair_page(request):
     """Serve the pairing page. The token stays in the URL fragment: it never reaches this server."""
-    response = render(request, "environments/pair.html")
-    response["Referrer-Policy"] = "no-referrer"
-    return no_store(response)
+    return _page(request, "environments/pair.html")
+
+
+@require_GET
+def environments_page(request):
+    """Serve the list of saved environments (this browser's and this server's, merged by the page)."""
+    return _page(request, "environments/list.html")
+
+
+def _label(body: dict, required: bool) -> str:
+    label = body.get("label")
+    if label is None and not required:
+        return ""
+    if not isinstance(label, str) or not label.strip():
+        raise BadRequest("label must be a non-empty string")
+    return label.strip()[:LABEL_MAX_LENGTH]
+
+
+def _ssh(body: dict) -> dict | None:
+    ssh = body.get("ssh")
+    if ssh is None:
+        return None
+    if not isinstance(ssh, dict) or not isinstance(ssh.get("host"), str) or not ssh["host"]:
+        raise BadRequest('ssh must be {"host", "port"?, "user"?}')
+    port, user = ssh.get("port"), ssh.get("user", "")
+    if port is not None and (not isinstance(port, int) or not 0 < port < 65536):
+        raise BadRequest("ssh.port must be a port number")
+    if not isinstance(user, str):
+        raise BadRequest("ssh.user must be a string")
+    return {"host": ssh["host"], "port": port, "user": user}
+
+
+def _paired_environment(body: dict) -> dict:
+    """Return the manager arguments for a POSTed environment, or raise BadRequest."""
+    if "sessionToken" in body:
+        # The browser that paired keeps its credential; this server must never see it.
+        raise BadRequest("do not send sessionToken: a browser keeps its own credentials")
+    environment_id = body.get("environmentId")
+    if not isinstance(environment_id, str) or not 0 < len(environment_id) <= ENVIRONMENT_ID_MAX_LENGTH:
+        raise BadRequest(f"environmentId must be a string of 1 to {ENVIRONMENT_ID_MAX_LENGTH} characters")
+    try:
+        http_base_url = normalize_host(body.get("httpBaseUrl") if isinstance(body.get("httpBaseUrl"), str) else "")
+    except BadAddress as exc:
+        raise BadRequest(f"httpBaseUrl: {exc}") from None
+    expected_ws = ws_base_url(http_base_url)
+    ws = body.get("wsBaseUrl", expected_ws)
+    if not isinstance(ws, str) or ws.rstrip("/") != expected_ws:
+        raise BadRequest(f"wsBaseUrl must be {expected_ws}, the WebSocket address of httpBaseUrl")
+    kind = body.get("kind", Environment.DIRECT)
+    if kind not in (Environment.DIRECT, Environment.SSH):
+        raise BadRequest('kind must be "direct" or "ssh"')
+    ssh = _ssh(body)
+    if (kind == Environment.SSH) != (ssh is not None):
+        raise BadRequest('an "ssh" environment needs ssh {"host", "port", "user"}; a direct one has none')
+    return {
+        "environment_id": environment_id,
+        "label": _label(body, required=False) or environment_id,
+        "http_base_url": http_base_url,
+        "ws_base_url": expected_ws,
+        "kind": kind,
+        "ssh": ssh,
+    }
+
+
+def _lacks_scope(request):
+    """Return the refusal for a session without the scope this method needs (read to look, write to change)."""
+    needed = READ if request.method == "GET" else WRITE
+    if request.device_session.has_scope(needed):
+        return None
+    return error("insufficient_scope", f"this device's session lacks the {needed!r} scope", 403)
+
+
+@open_cors("GET, POST, OPTIONS")
+@session_required()
+def environment_list(request):
+    """List saved environments, or save one that was just paired (create, or update by environmentId)."""
+    if refusal := _lacks_scope(request):
+        return refusal
+    if request.method == "GET":
+        return answer({"environments": [environment.as_dict() for environment in Environment.objects.all()]})
+    environment, created = Environment.objects.save_paired(**_paired_environment(read_json(request)))
+    return answer(environment.as_dict(), status=201 if created else 200)
+
+
+@open_cors("GET, PATCH, DELETE, OPTIONS")
+@session_required()
+def environment_detail(request, key: str):
+    """Show, rename ({"label"}) or remove one saved environment, found by id or environmentId."""
+    if refusal := _lacks_scope(request):
+        return refusal
+    environment = Environment.objects.find(key)
+    if environment is None:
+        return error("not_found", f"no saved environment {key}", 404)
+    if request.method == "PATCH":
+        environment.rename(_label(read_json(request), required=True))
+    elif request.method == "DELETE":
+        removed = {"id": environment.id, "environmentId": environment.environment_id, "removed": True}
+        environment.remove()
+        return answer(removed)
+    return answer(environment.as_dict())

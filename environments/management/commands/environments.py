@@ -1,0 +1,125 @@
+"""`manage.py environments`: backends this server has paired with, saved by environmentId."""
+
+from __future__ import annotations
+
+import socket
+
+from django.core.management.base import CommandError
+
+from environments import credentials
+from environments.hosts import BadAddress, PairingLink, normalize_host, parse_pairing_url, ws_base_url
+from environments.models import Environment
+from environments.remote import BackendError, log_out, pair
+from t3site.commands import StateCommand
+
+LABEL_MAX_LENGTH = 200
+
+
+class Command(StateCommand):
+    help = (
+        "Manage saved environments: pair this server with another t3site backend and keep its bearer "
+        "credential in T3SITE_HOME (mode 0600, never printed); list, rename and remove them."
+    )
+
+    def add_arguments(self, parser):
+        verbs = parser.add_subparsers(dest="verb", required=True, metavar="{add,list,rename,remove}")
+
+        add = verbs.add_parser(
+            "add",
+            help="pair with a backend and save it",
+            description="Fetch the backend's descriptor, exchange the one-time code for a bearer session, and "
+            "save the environment (pairing the same backend again updates it).",
+        )
+        add.add_argument("pairing_url", nargs="?", help="the pairing URL, like http://HOST:PORT/pair#token=CODE")
+        add.add_argument("--host", help="the backend address, like http://192.168.1.20:3773 (with --token)")
+        add.add_argument("--token", help="the one-time pairing code (with --host)")
+        add.add_argument("--label", help="a name for the environment (default: the backend's own label)")
+
+        listing = verbs.add_parser("list", help="list saved environments (never a credential)")
+        listing.add_argument("--json", action="store_true", help="print one JSON document")
+
+        rename = verbs.add_parser("rename", help="rename a saved environment")
+        rename.add_argument("id", help="its id or environmentId, from `environments list`")
+        rename.add_argument("label", help="the new name")
+
+        remove = verbs.add_parser(
+            "remove", help="remove a saved environment, log its session out and drop its stored credential"
+        )
+        remove.add_argument("id", help="its id or environmentId, from `environments list`")
+
+        # ---- SSH launch (environments/ssh/): its `ssh` parser goes here, its `handle_ssh` method at the ----
+        # ---- end of this class, and "ssh" joins the metavar above. Nothing else here needs to change. ----
+
+    def handle(self, *args, verb: str, **options):
+        getattr(self, f"handle_{verb}")(**options)
+
+    def handle_add(self, *, pairing_url, host, token, label, **_):
+        if bool(pairing_url) == bool(host or token) or bool(host) != bool(token):
+            raise CommandError("give a PAIRING_URL, or --host URL and --token CODE (not both)")
+        try:
+            link = parse_pairing_url(pairing_url) if pairing_url else PairingLink(normalize_host(host), token)
+        except BadAddress as exc:
+            raise CommandError(str(exc)) from None
+        try:
+            paired = pair(link.host, link.token, device_label=f"t3site on {socket.gethostname()}")
+        except BackendError as exc:
+            raise CommandError(str(exc)) from None
+        environment, created = Environment.objects.save_paired(
+            environment_id=paired.environment_id,
+            label=(label or paired.descriptor.get("label") or link.host)[:LABEL_MAX_LENGTH],
+            http_base_url=link.host,
+            ws_base_url=ws_base_url(link.host),
+            session_token=paired.session_token,
+            session_id=paired.session_id,
+        )
+        verb = "Saved" if created else "Updated"
+        self.stdout.write(
+            f"{verb} {environment.label!r} ({environment.http_base_url}) as {environment.id}: "
+            f"{paired.role} session with {' '.join(paired.scopes)}."
+        )
+        self.stdout.write(f"Its credential is kept in {credentials.path()} (mode 0600).")
+
+    def handle_list(self, *, json, **_):
+        with_credential = credentials.saved_ids()
+        rows = [
+            {**environment.as_dict(), "hasCredential": environment.environment_id in with_credential}
+            for environment in Environment.objects.all()
+        ]
+        if json:
+            return self.print_json(rows)
+        if not rows:
+            self.stdout.write("No saved environments. Add one with `manage.py environments add PAIRING_URL`.")
+        for row in rows:
+            where = "credential here" if row["hasCredential"] else "credential in a browser"
+            self.stdout.write(
+                f"{row['id']}  {row['label']!r:<24} {row['httpBaseUrl']:<32} {row['kind']:<6} "
+                f"{row['environmentId']}  ({where})"
+            )
+
+    def _find(self, key: str) -> Environment:
+        environment = Environment.objects.find(key)
+        if environment is None:
+            raise CommandError(f"no saved environment {key!r}: see `manage.py environments list`")
+        return environment
+
+    def handle_rename(self, *, id, label, **_):
+        label = label.strip()
+        if not label:
+            raise CommandError("the new label is empty")
+        environment = self._find(id)
+        environment.rename(label[:LABEL_MAX_LENGTH])
+        self.stdout.write(f"Renamed {environment.id} to {environment.label!r}.")
+
+    def handle_remove(self, *, id, **_):
+        environment = self._find(id)
+        token = credentials.get(environment.environment_id)
+        # Log the session out first, so the removed entry does not leave a live credential behind.
+        logged_out = token is not None and log_out(environment.http_base_url, token)
+        key, label = environment.id, environment.label
+        environment.remove()
+        self.stdout.write(f"Removed {key} ({label!r}).")
+        if token is not None and not logged_out:
+            self.stdout.write(
+                "Its session could not be logged out on the backend (unreachable?): "
+                "revoke it there with `manage.py auth session list` and `auth session revoke ID`."
+            )

@@ -1,0 +1,109 @@
+"""Talk to another t3site backend from this server: descriptor, bearer-mode pairing, logout.
+
+What `manage.py environments` (and SSH launch) use to pair this server with a
+backend, in the same order as the /pair page: the code's shape is checked first
+and the descriptor fetched next, so a typo, a dead address or a server that is
+not t3site never spends the one-time token or counts as a failed attempt.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+from pairing.tokens import MalformedToken, normalize_pairing_code
+
+TIMEOUT_SECONDS = 10
+
+_REFUSALS = {
+    "expired_token": "the pairing token has expired: ask for a new link (`manage.py pair` on that server)",
+    "invalid_token": "the pairing token is not valid: it was used already or never existed; ask for a new link",
+    "bad_request": "the backend refused the pairing code as malformed: check it and try again",
+}
+
+
+class BackendError(Exception):
+    """Pairing with a backend failed; the message is one line saying why and what to do."""
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """A finished bearer-mode pairing: who the backend is and the session it gave us."""
+
+    descriptor: dict
+    session_id: str
+    session_token: str
+    role: str
+    scopes: list[str]
+
+    @property
+    def environment_id(self) -> str:
+        return self.descriptor["environmentId"]
+
+
+def _call(method: str, url: str, body: dict | None = None, token: str | None = None) -> dict:
+    headers = {"Accept": "application/json"}
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310 - http(s) only
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+            return json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        raise _refusal(exc) from None
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise BackendError(f"cannot reach {url.split('/', 3)[2]}: {reason}; is the server running there?") from None
+    except ValueError:
+        raise BackendError(f"{url} did not answer JSON: is this a t3site server?") from None
+
+
+def _refusal(exc: urllib.error.HTTPError) -> BackendError:
+    try:
+        failure = json.loads(exc.read()).get("error") or {}
+    except (ValueError, AttributeError):
+        failure = {}
+    code = failure.get("code", "")
+    if code == "rate_limited":
+        retry_after = exc.headers.get("Retry-After", "600")
+        return BackendError(f"too many failed pairing attempts from this address: try again in {retry_after} seconds")
+    if code in _REFUSALS:
+        return BackendError(_REFUSALS[code])
+    return BackendError(f"the backend answered {exc.code}: {failure.get('message') or exc.reason}")
+
+
+def fetch_descriptor(host: str) -> dict:
+    """Return the backend's descriptor; raise BackendError when it is unreachable or not t3site."""
+    descriptor = _call("GET", f"{host}/.well-known/t3/environment")
+    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("environmentId"), str):
+        raise BackendError(f"{host} answers, but not as a t3site server (its descriptor has no environmentId)")
+    return descriptor
+
+
+def pair(host: str, code: str, *, device_label: str) -> Pairing:
+    """Exchange a one-time pairing code with ``host`` for a bearer session."""
+    try:
+        code = normalize_pairing_code(code)
+    except MalformedToken as exc:
+        raise BackendError(f"that is not a pairing code: {exc}") from None
+    descriptor = fetch_descriptor(host)
+    answer = _call("POST", f"{host}/api/auth/pair", {"token": code, "mode": "bearer", "label": device_label})
+    token = answer.get("sessionToken")
+    if not isinstance(token, str):
+        raise BackendError(f"{host} paired but returned no session token: is it a t3site server?")
+    return Pairing(descriptor, answer.get("sessionId", ""), token, answer.get("role", ""), answer.get("scopes", []))
+
+
+def log_out(http_base_url: str, session_token: str) -> bool:
+    """Revoke a bearer session on its backend; return False when that could not be done (best effort)."""
+    try:
+        _call("POST", f"{http_base_url}/api/auth/logout", {}, token=session_token)
+    except BackendError:
+        return False
+    return True
