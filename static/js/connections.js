@@ -90,7 +90,9 @@ function renderEndpoints(data) {
   const previous = select.value;
   select.replaceChildren(...endpoints.map((e) => el("option", { value: e.id },
     `${e.label} — ${e.httpBaseUrl}${e.status === "available" ? "" : ` (${e.status})`}`)));
-  select.value = endpoints.some((e) => e.id === previous) ? previous : chosen ? chosen.id : "";
+  // Follow the default until the owner picks an endpoint by hand.
+  const keep = select.dataset.picked && endpoints.some((e) => e.id === previous);
+  select.value = keep ? previous : chosen ? chosen.id : "";
   renderNetwork();
 }
 
@@ -250,6 +252,7 @@ function wire() {
   });
   $("network-toggle").addEventListener("click", (event) => act(event.currentTarget, toggleNetwork));
   $("link-form").addEventListener("submit", (event) => act($("link-create"), () => createLink(event)));
+  $("link-endpoint").addEventListener("change", () => { $("link-endpoint").dataset.picked = "1"; });
   $("link-role").addEventListener("change", () => { $("link-scopes").hidden = $("link-role").value !== "client"; });
   $("link-copy").addEventListener("click", async () => {
     $("link-url").select();
