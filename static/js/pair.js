@@ -1,62 +1,51 @@
-// The /pair page, direct form: /pair#token=CODE pairs this browser with this server.
-import { Backend } from "./api.js";
+// The /pair page. Direct: /pair#token=CODE pairs this browser with this server (cookie mode).
+// Hosted: /pair?host=URL#token=CODE[&label=NAME] pairs this browser with another backend
+// (bearer mode, straight from the browser) and saves it; the token never reaches this server.
 
-const TOKEN_PATTERN = /^[23456789ABCDEFGHJKLMNPQRSTUVWXYZ]{12}$/;
-
-// Read the token, then take it out of the address bar and history before anything
-// else runs: no request, referrer or later page can see it.
+// Read the token, then take it out of the address bar and history before anything else runs:
+// no request, referrer or later page can see it. replaceState rewrites the current entry, so
+// going back cannot reveal it either.
 const fragment = new URLSearchParams(window.location.hash.slice(1));
 const tokenFromLink = fragment.get("token");
 if (window.location.hash) {
   history.replaceState(null, "", window.location.pathname + window.location.search);
 }
 
+const { Backend } = await import("./api.js");
+const { directPairingLink, isMixedContent, normalizeCode, normalizeHost, AddressError } = await import("./pairing/hosts.js");
+const { messageFor, retryAfterOf } = await import("./pairing/messages.js");
+const environments = await import("./environments.js");
+
+const query = new URLSearchParams(window.location.search);
 const status = document.getElementById("pair-status");
 const next = document.getElementById("pair-next");
 const form = document.getElementById("pair-form");
+const submit = document.getElementById("pair-submit");
+const field = (name) => document.getElementById(`pair-${name}`);
 let busy = false;
+const spent = new Set();  // codes that already got a final answer: never sent again
 
-function normalize(code) {
-  return (code || "").replace(/[\s-]+/g, "").toUpperCase();
+class Failure extends Error {
+  constructor(code, details = {}) {
+    super(details.message || code);
+    Object.assign(this, details, { code });
+  }
 }
 
-function say(message, hint = "") {
-  status.textContent = message;
+function say(title, hint = "", link = "") {
+  status.textContent = title;
   next.textContent = hint;
   next.hidden = !hint;
+  const direct = field("direct-link");
+  direct.textContent = link;
+  direct.href = link || "#";
+  field("direct").hidden = !link;
 }
 
-function messageFor(error) {
-  switch (error.code) {
-    case "expired_token": return ["This pairing link has expired.", "Ask for a new link: links work for a few minutes."];
-    case "invalid_token": return ["This pairing link is not valid any more.", "It may have been used already. Ask for a new link."];
-    case "bad_request": return ["That is not a pairing code.", "A code is 12 letters and digits, like ABCD-EFGH-JKLM."];
-    case "rate_limited": return ["Too many failed attempts from this network.", `Try again in ${error.retryAfter || 600} seconds.`];
-    case "network": return ["The server cannot be reached.", "Check that it is running and that this device is on its network."];
-    default: return ["Pairing failed.", error.message];
-  }
-}
-
-async function pair(rawCode, label) {
-  if (busy) return;  // a double submit must not spend the token twice
-  const code = normalize(rawCode);
-  if (!TOKEN_PATTERN.test(code)) {
-    say(...messageFor({ code: "bad_request" }));
-    form.hidden = false;
-    return;
-  }
-  busy = true;
-  say("Pairing…");
-  try {
-    await new Backend().request("POST", "/api/auth/pair", { token: code, mode: "cookie", label: label || defaultLabel() });
-    say("Paired. Opening the app…");
-    window.location.replace("/");
-  } catch (error) {
-    say(...messageFor(error));
-    form.hidden = false;
-  } finally {
-    busy = false;
-  }
+function fail(failure) {
+  const { title, next: hint, link } = messageFor(failure);
+  say(title, hint, link);
+  form.hidden = false;
 }
 
 function defaultLabel() {
@@ -66,14 +55,97 @@ function defaultLabel() {
   return `${browser} on ${device}`;
 }
 
+function asFailure(error, host) {
+  if (error instanceof Failure) return error;
+  if (error instanceof AddressError) return new Failure("bad_host", { message: error.message });
+  return new Failure(error.code || "failed", { message: error.message, retryAfter: retryAfterOf(error), host });
+}
+
+async function pairDirect(code, label) {
+  await new Backend().request("POST", "/api/auth/pair", { token: code, mode: "cookie", label });
+  say("Paired. Opening the app…");
+  window.location.replace("/");
+}
+
+async function pairHosted(rawHost, code, label, environmentLabel) {
+  const host = normalizeHost(rawHost, window.location.protocol);
+  if (isMixedContent(window.location.protocol, host)) {
+    throw new Failure("mixed_content", { host, directLink: directPairingLink(host, code) });
+  }
+  // The descriptor first: an unreachable or wrong backend must not spend the token.
+  say(`Checking ${host}…`);
+  const backend = new Backend(host);
+  let descriptor;
+  try {
+    descriptor = await backend.descriptor();
+  } catch (error) {
+    if (error.code !== "network") throw new Failure("not_a_backend", { host });
+    throw new Failure(await environments.whyUnreachable(host), { host, directLink: directPairingLink(host, code) });
+  }
+  if (typeof descriptor?.environmentId !== "string") throw new Failure("not_a_backend", { host });
+  say(`Pairing with ${descriptor.label || host}…`);
+  const session = await backend.request("POST", "/api/auth/pair", { token: code, mode: "bearer", label });
+  spent.add(code);
+  const { record, replaced } = environments.saveInBrowser({
+    environmentId: descriptor.environmentId,
+    label: environmentLabel || descriptor.label || host,
+    httpBaseUrl: host,
+    sessionToken: session.sessionToken,
+    sessionId: session.sessionId,
+    role: session.role,
+    scopes: session.scopes,
+  });
+  environments.logOutReplaced(replaced);
+  const onServer = await environments.saveOnServer(record).catch(() => false);
+  say(`${record.label} is saved in this browser${onServer ? " and in this server's list" : ""}.`,
+    `Paired as ${session.role} (${session.scopes.join(", ")}).`);
+  field("open").textContent = `Open ${record.label}`;
+  field("open").onclick = () => window.location.assign(`/?environment=${encodeURIComponent(record.environmentId)}`);
+  field("done").hidden = false;
+  form.hidden = true;
+}
+
+async function pair({ host, code: rawCode, label, environmentLabel = "" }) {
+  if (busy) return;  // a double submit must not spend the token twice
+  const code = normalizeCode(rawCode);
+  if (!code) return fail({ code: "malformed_token" });
+  if (spent.has(code)) return fail({ code: "invalid_token" });
+  busy = true;
+  submit.disabled = true;
+  form.hidden = true;
+  say("Pairing…");
+  try {
+    const direct = !host || normalizeHost(host, window.location.protocol) === window.location.origin;
+    if (direct) await pairDirect(code, label || defaultLabel());
+    else await pairHosted(host, code, label || defaultLabel(), environmentLabel);
+  } catch (error) {
+    const failure = asFailure(error, host && host.trim());
+    if (failure.code === "invalid_token" || failure.code === "expired_token") spent.add(code);
+    fail(failure);
+  } finally {
+    busy = false;
+    submit.disabled = false;
+  }
+}
+
 form.addEventListener("submit", (event) => {
   event.preventDefault();
-  pair(document.getElementById("pair-token").value, document.getElementById("pair-label").value.trim());
+  pair({ host: field("host").value, code: field("token").value, label: field("label").value.trim() });
 });
 
-if (tokenFromLink) {
-  pair(tokenFromLink, "");
+const hostFromLink = query.get("host");
+field("host").value = hostFromLink || "";
+if (hostFromLink === null && tokenFromLink) {
+  pair({ code: tokenFromLink });
+} else if (hostFromLink !== null && !hostFromLink.trim()) {
+  field("token").value = tokenFromLink || "";
+  fail({ code: "missing_host" });
+} else if (hostFromLink && !tokenFromLink) {
+  fail({ code: "missing_token" });
+} else if (hostFromLink) {
+  pair({ host: hostFromLink, code: tokenFromLink, environmentLabel: query.get("label") || "" });
 } else {
-  say("Enter the pairing code shown by the server.", "Run `python manage.py pair` on the server to get one.");
+  say("Enter the server's address and the pairing code it shows.",
+    "Leave the address empty to pair with this server. `python manage.py pair` on a server prints a code.");
   form.hidden = false;
 }

@@ -1,0 +1,196 @@
+// Saved environments (CONTRACT section 7), for every page of the web client.
+//
+// An environment lives in this browser's storage (with the bearer token this browser paired),
+// in this server's list (/api/environments, never with a token), or both. The app connects to
+// any of them with the same Backend/RpcSocket code it uses for its own server: backendFor().
+import { Backend } from "./api.js";
+import { isMixedContent, wsBaseUrl } from "./pairing/hosts.js";
+
+const STORAGE_KEY = "t3site.environments";
+
+export const WHERE_BROWSER = "browser";
+export const WHERE_SERVER = "server";
+export const WHERE_BOTH = "both";
+
+function newId() {
+  // crypto.randomUUID needs a secure context; a LAN page over http is not one.
+  return Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function readStore() {
+  try {
+    const data = JSON.parse(localStorage.getItem(STORAGE_KEY) || "{}");
+    return data && typeof data === "object" && !Array.isArray(data) ? data : {};
+  } catch {
+    return {};
+  }
+}
+
+function writeStore(entries) {
+  localStorage.setItem(STORAGE_KEY, JSON.stringify(entries));
+}
+
+function publicRecord(entry) {
+  const { sessionToken, sessionId, role, scopes, ...record } = entry;
+  return record;
+}
+
+// Save a backend this browser just paired with, keyed by environmentId: pairing the same backend
+// again replaces the entry's address, label and token. Return the record (without the token)
+// and the token it replaced, if any, so the caller can log the old session out.
+export function saveInBrowser({ environmentId, label, httpBaseUrl, sessionToken, sessionId, role, scopes }) {
+  const entries = readStore();
+  const previous = entries[environmentId];
+  const now = new Date().toISOString();
+  entries[environmentId] = {
+    id: previous?.id || newId(),
+    environmentId,
+    label,
+    httpBaseUrl,
+    wsBaseUrl: wsBaseUrl(httpBaseUrl),
+    kind: "direct",
+    createdAt: previous?.createdAt || now,
+    lastConnectedAt: now,
+    sessionToken,
+    sessionId,
+    role,
+    scopes,
+  };
+  writeStore(entries);
+  const replaced = previous && previous.sessionToken !== sessionToken ? previous : null;
+  return { record: publicRecord(entries[environmentId]), replaced };
+}
+
+// Return this browser's session on the server that serves the page, or null when it has none.
+export async function sessionHere() {
+  try {
+    const session = await new Backend().session();
+    return session.authenticated ? session : null;
+  } catch {
+    return null;
+  }
+}
+
+// Add the environment to this server's list too (no token). Return whether it was.
+export async function saveOnServer(record) {
+  const session = await sessionHere();
+  if (!session || !session.scopes.includes("write")) return false;
+  const { environmentId, label, httpBaseUrl, wsBaseUrl: ws, kind } = record;
+  await new Backend().request("POST", "/api/environments", { environmentId, label, httpBaseUrl, wsBaseUrl: ws, kind });
+  return true;
+}
+
+// This server's list, or [] when this browser has no session here (or one without read).
+async function serverList() {
+  try {
+    return (await new Backend().request("GET", "/api/environments")).environments;
+  } catch {
+    return [];
+  }
+}
+
+// Return every saved environment, merged by environmentId and sorted by label. Each has the
+// contract's fields plus `where` ("browser", "server" or "both") and `paired` (this browser holds
+// a token for it). Tokens are never part of the list.
+export async function listEnvironments() {
+  const merged = new Map();
+  for (const entry of Object.values(readStore())) {
+    merged.set(entry.environmentId, { ...publicRecord(entry), where: WHERE_BROWSER, paired: Boolean(entry.sessionToken) });
+  }
+  for (const row of await serverList()) {
+    const local = merged.get(row.environmentId);
+    merged.set(row.environmentId, local
+      ? { ...row, label: local.label, where: WHERE_BOTH, paired: local.paired }
+      : { ...row, where: WHERE_SERVER, paired: false });
+  }
+  return [...merged.values()].sort((a, b) => a.label.localeCompare(b.label));
+}
+
+export async function findEnvironment(environmentId) {
+  return (await listEnvironments()).find((environment) => environment.environmentId === environmentId) || null;
+}
+
+// Return a Backend for an environment, or null when this browser holds no credential for it.
+// The page's own server needs none: its session cookie is the credential.
+export function backendFor(environment) {
+  const token = readStore()[environment.environmentId]?.sessionToken;
+  if (token) return new Backend(environment.httpBaseUrl, token);
+  if (environment.httpBaseUrl === window.location.origin) return new Backend();
+  return null;
+}
+
+// Note that the environment was just connected to (shown as lastConnectedAt).
+export function markConnected(environment) {
+  const entries = readStore();
+  if (!entries[environment.environmentId]) return;
+  entries[environment.environmentId].lastConnectedAt = new Date().toISOString();
+  writeStore(entries);
+}
+
+// Tell why a fetch to `httpBaseUrl` failed, as far as a browser can: "mixed_content" (known
+// without asking), "unreachable_cors" (a no-cors request gets through, so something answers
+// but refuses this page), or "unreachable_network" (nothing answers: down, wrong port,
+// another network, or an https certificate the browser does not trust).
+export async function whyUnreachable(httpBaseUrl) {
+  if (isMixedContent(window.location.protocol, httpBaseUrl)) return "mixed_content";
+  try {
+    await fetch(`${httpBaseUrl}/.well-known/t3/environment`, { mode: "no-cors", credentials: "omit", cache: "no-store" });
+    return "unreachable_cors";
+  } catch {
+    return "unreachable_network";
+  }
+}
+
+// Fetch the environment's descriptor and compare its environmentId with the saved one.
+// → { status: "reachable", descriptor } | { status: "changed", descriptor } | { status: "unreachable", reason }
+// "changed" means another server now answers at this address: it is reported, never accepted.
+export async function checkDescriptor(environment) {
+  let descriptor;
+  try {
+    descriptor = await new Backend(environment.httpBaseUrl).descriptor();
+  } catch (error) {
+    const reason = error.code === "network" ? await whyUnreachable(environment.httpBaseUrl) : "not_a_backend";
+    return { status: "unreachable", reason };
+  }
+  if (!descriptor || typeof descriptor.environmentId !== "string") return { status: "unreachable", reason: "not_a_backend" };
+  if (descriptor.environmentId !== environment.environmentId) return { status: "changed", descriptor };
+  return { status: "reachable", descriptor };
+}
+
+// Return the session this browser holds on the environment ({authenticated: false} without one).
+export async function checkSession(environment) {
+  const backend = backendFor(environment);
+  if (!backend) return { authenticated: false };
+  return backend.session();
+}
+
+export async function rename(environment, label) {
+  const entries = readStore();
+  if (entries[environment.environmentId]) {
+    entries[environment.environmentId].label = label;
+    writeStore(entries);
+  }
+  if (environment.where !== WHERE_BROWSER) {
+    await new Backend().request("PATCH", `/api/environments/${encodeURIComponent(environment.environmentId)}`, { label });
+  }
+}
+
+// Forget the environment here and on this server's list, and log this browser's session on it
+// out (best effort): a removed entry must not leave a live credential behind.
+export async function remove(environment) {
+  const backend = backendFor(environment);
+  const entries = readStore();
+  const held = Boolean(entries[environment.environmentId]?.sessionToken);
+  delete entries[environment.environmentId];
+  writeStore(entries);
+  if (environment.where !== WHERE_BROWSER) {
+    await new Backend().request("DELETE", `/api/environments/${encodeURIComponent(environment.environmentId)}`);
+  }
+  if (held && backend) await backend.logout().catch(() => null);
+}
+
+// Log out a session this browser no longer keeps (after pairing the same backend again).
+export function logOutReplaced(replaced) {
+  if (!replaced?.sessionToken) return Promise.resolve();
+  return new Backend(replaced.httpBaseUrl, replaced.sessionToken).logout().catch(() => null);
+}
