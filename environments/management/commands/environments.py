@@ -10,6 +10,7 @@ from environments import credentials
 from environments.hosts import BadAddress, PairingLink, normalize_host, parse_pairing_url, ws_base_url
 from environments.models import Environment
 from environments.remote import BackendError, log_out, pair
+from environments.ssh.command import add_ssh_parser, run_ssh
 from t3site.commands import StateCommand
 
 LABEL_MAX_LENGTH = 200
@@ -22,7 +23,7 @@ class Command(StateCommand):
     )
 
     def add_arguments(self, parser):
-        verbs = parser.add_subparsers(dest="verb", required=True, metavar="{add,list,rename,remove}")
+        verbs = parser.add_subparsers(dest="verb", required=True, metavar="{add,list,rename,remove,ssh}")
 
         add = verbs.add_parser(
             "add",
@@ -47,8 +48,7 @@ class Command(StateCommand):
         )
         remove.add_argument("id", help="its id or environmentId, from `environments list`")
 
-        # ---- SSH launch (environments/ssh/): its `ssh` parser goes here, its `handle_ssh` method at the ----
-        # ---- end of this class, and "ssh" joins the metavar above. Nothing else here needs to change. ----
+        add_ssh_parser(verbs)
 
     def handle(self, *args, verb: str, **options):
         getattr(self, f"handle_{verb}")(**options)
@@ -123,3 +123,6 @@ class Command(StateCommand):
                 "Its session could not be logged out on the backend (unreachable?): "
                 "revoke it there with `manage.py auth session list` and `auth session revoke ID`."
             )
+
+    def handle_ssh(self, **options):
+        run_ssh(self.stdout, options)

@@ -1,0 +1,225 @@
+"""Launch or reuse t3site over SSH, pair through a forward, save the environment; and undo it.
+
+The steps of CONTRACT section 2's `environments ssh`, shared by the command,
+the `serve` process's forwards (environments.ssh.serving) and whatever else
+needs to reach or stop an SSH environment.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from environments import credentials
+from environments.hosts import ws_base_url
+from environments.models import Environment
+from environments.remote import BackendError, log_out, pair
+from environments.ssh import store
+from environments.ssh.client import Ask, Connection, SSHError, ask_at_terminal, connect, never_ask
+from environments.ssh.forward import Forward
+from environments.ssh.remote import Launch, Probe, RemoteT3site
+from environments.ssh.store import SSHRoute
+from environments.ssh.target import DEFAULT_REMOTE_DIR, Target, resolve
+
+LABEL_MAX_LENGTH = 200
+FREE_PORT_ATTEMPTS = 5
+
+
+@dataclass
+class Connected:
+    """A paired SSH environment and the forward that reached it (open until the caller closes it)."""
+
+    environment: Environment
+    created: bool
+    target: Target
+    probe: Probe
+    launch: Launch
+    forward: Forward
+
+
+@dataclass(frozen=True)
+class Stopped:
+    stopped: bool
+    mode: str | None
+    message: str
+
+
+def _relink(target: Target, remote_dir: str, ask: Ask) -> tuple[Connection, int]:
+    """Return a new connection and the port of the remote server, starting it if it is not running."""
+    connection = connect(target, ask=ask)
+    try:
+        return connection, RemoteT3site(connection, remote_dir).ensure_server().port
+    except BaseException:
+        connection.close()
+        raise
+
+
+def _start_forward(forward_for, wanted_port: int, first: tuple[Connection, int], avoid: set[int]) -> Forward:
+    """Start a forward on ``wanted_port``, or on a free port when that one is taken."""
+    ports = [wanted_port] if wanted_port else []
+    ports += [0] * FREE_PORT_ATTEMPTS
+    for port in ports:
+        forward = forward_for(port)
+        try:
+            forward.start(first)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            continue
+        if forward.local_port not in avoid:
+            return forward
+        forward.close(keep_link=True)
+    raise SSHError("no free local port for the forward")
+
+
+def launch_and_pair(
+    text: str,
+    *,
+    port: int | None = None,
+    identity: str | None = None,
+    label: str | None = None,
+    remote_dir: str = DEFAULT_REMOTE_DIR,
+    accept_new_host_key: bool = False,
+    ask: Ask = ask_at_terminal,
+) -> Connected:
+    """Start or reuse t3site at ``text`` ([USER@]HOST), forward to it, pair as owner and save it.
+
+    The one-time token is minted by the remote's own `auth pairing create` over SSH and
+    exchanged through the forward, so it never crosses a network in the clear. Running
+    this again for a saved target mints a new token and replaces the stored session.
+    """
+    identity = str(Path(identity).expanduser().resolve()) if identity else None
+    target = resolve(text, port=port, identity=identity)
+    connection = connect(target, accept_new_host_key=accept_new_host_key, ask=ask)
+    try:
+        remote = RemoteT3site(connection, remote_dir)
+        probe = remote.check_installed()
+        launch = remote.ensure_server()
+        route = store.get(launch.environment_id)
+        forward = _start_forward(
+            lambda local: Forward(lambda: _relink(target, remote_dir, never_ask), local, target.display),
+            route.local_port if route else 0,
+            (connection, launch.port),
+            store.ports_in_use(excluding=launch.environment_id),
+        )
+    except BaseException:
+        connection.close()
+        raise
+    try:
+        paired = pair(forward.url, remote.mint_pairing_token(_device_label()), device_label=_device_label())
+        if paired.environment_id != launch.environment_id:
+            raise SSHError(f"{forward.url} answered as another server ({paired.environment_id}); nothing was saved")
+        existing = Environment.objects.filter(environment_id=launch.environment_id).first()
+        previous_token = credentials.get(launch.environment_id)
+        environment, created = Environment.objects.save_paired(
+            environment_id=launch.environment_id,
+            label=(label or (existing and existing.label) or paired.descriptor.get("label") or target.display)[
+                :LABEL_MAX_LENGTH
+            ],
+            http_base_url=forward.url,
+            ws_base_url=ws_base_url(forward.url),
+            kind=Environment.SSH,
+            ssh={"host": target.alias, "port": target.port, "user": target.user},
+            session_token=paired.session_token,
+            session_id=paired.session_id,
+        )
+        store.put(
+            launch.environment_id,
+            SSHRoute(forward.local_port, remote_dir, target.launch_key, identity, launch.mode),
+        )
+        if previous_token:
+            # The replaced session would otherwise stay valid until its idle lifetime ends.
+            log_out(forward.url, previous_token)
+    except BackendError as exc:
+        forward.close()
+        raise SSHError(f"pairing through the forward failed: {exc}") from None
+    except BaseException:
+        forward.close()
+        raise
+    return Connected(environment, created, target, probe, launch, forward)
+
+
+def _device_label() -> str:
+    return f"t3site on {socket.gethostname()} (ssh)"
+
+
+def target_of(environment: Environment, route: SSHRoute) -> Target:
+    return resolve(f"{environment.ssh_user}@{environment.ssh_host}", port=environment.ssh_port, identity=route.identity)
+
+
+def route_of(environment: Environment) -> SSHRoute:
+    route = store.get(environment.environment_id)
+    if environment.kind != Environment.SSH or route is None:
+        raise SSHError(
+            f"{environment.label!r} was not launched over SSH from this machine: "
+            f"run `manage.py environments ssh {environment.ssh_user}@{environment.ssh_host}` again"
+        )
+    return route
+
+
+def open_forward(environment: Environment, *, ask: Ask = never_ask) -> Forward:
+    """Forward the saved SSH environment's local port again (starting its remote server if needed).
+
+    ``ask`` is used for the first connection only; reconnects after a drop never ask.
+    """
+    route = route_of(environment)
+    target = target_of(environment, route)
+    first = _relink(target, route.remote_dir, ask)
+    forward = Forward(lambda: _relink(target, route.remote_dir, never_ask), route.local_port, environment.label)
+    try:
+        forward.start(first)
+    except OSError as exc:
+        first[0].close()
+        raise SSHError(
+            f"local port {route.local_port} for {environment.label!r} is taken ({exc.strerror}): "
+            "is `manage.py serve` or another `--forward-only` already forwarding it?"
+        ) from None
+    return forward
+
+
+def stop_environment(environment: Environment, *, ask: Ask = ask_at_terminal) -> Stopped:
+    """Close the forward, log the session out, and stop the remote server only if the launcher started it.
+
+    Call it before deleting the Environment: it needs the saved route and credential.
+    A server that was already running when the launcher found it (external) keeps running.
+    """
+    from environments.ssh import serving
+
+    serving.forwards.close(environment.environment_id)
+    route = store.get(environment.environment_id)
+    if environment.kind != Environment.SSH or route is None:
+        return Stopped(False, None, "No SSH launch record here: nothing to stop on the remote.")
+    target = target_of(environment, route)
+    try:
+        connection = connect(target, ask=ask)
+    except SSHError as exc:
+        store.delete(environment.environment_id)
+        return Stopped(False, route.mode, f"Could not reach {target.display} to stop its server: {exc}")
+    try:
+        remote = RemoteT3site(connection, route.remote_dir)
+        _log_out_through(connection, remote, environment)
+        answer = remote.stop_server()
+    except SSHError as exc:
+        return Stopped(False, route.mode, f"Could not stop the server on {target.display}: {exc}")
+    finally:
+        connection.close()
+    store.delete(environment.environment_id)
+    if answer.get("stopped"):
+        return Stopped(True, "managed", f"Stopped the t3site server on {target.display} (the launcher started it).")
+    return Stopped(False, answer.get("mode"), f"Left the t3site server on {target.display} running (not ours to stop).")
+
+
+def _log_out_through(connection: Connection, remote: RemoteT3site, environment: Environment) -> None:
+    """Revoke this machine's session on the remote, through a short-lived forward."""
+    token = credentials.get(environment.environment_id)
+    remote_port = remote.running_port()
+    if token is None or remote_port is None:
+        return
+    forward = Forward(lambda: (connection, remote_port), 0, environment.label)
+    forward.start((connection, remote_port))
+    try:
+        log_out(forward.url, token)
+    finally:
+        forward.close(keep_link=True)
