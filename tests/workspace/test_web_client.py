@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import json
+import time
+from contextlib import contextmanager
 
 import pytest
 
 from tests.support.browser import PHONE_WINDOW, chromium, text_of, wait_for
-from tests.support.server import manage
+from tests.support.server import command_env, manage, start_server
 
 REVOKED_MESSAGE = "This device's access was revoked or expired: pair again."
 ACTIVE_TERMINAL_TEXT = "return document.querySelector('.terminal-pane.active .xterm-rows')?.textContent || ''"
 
 
-@pytest.fixture
-def phone(server):
-    """A headless Chromium with a 390x844 phone viewport, paired with the server through its link."""
+@contextmanager
+def paired_phone(server, token: str):
+    """Yield a headless Chromium with a 390x844 phone viewport, paired with ``server`` through its link."""
     from selenium.webdriver.common.by import By
 
     with chromium(PHONE_WINDOW) as browser:
@@ -25,17 +27,30 @@ def phone(server):
             "Emulation.setDeviceMetricsOverride",
             {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": True},
         )
-        browser.get(f"{server.base_url}/pair#token={server.token}")
+        browser.get(f"{server.base_url}/pair#token={token}")
         wait_for(lambda: text_of(browser, "app-connection") == "open", message="the socket to open")
         assert browser.execute_script("return window.innerWidth") == width
         browser.by = By
         yield browser
 
 
+@pytest.fixture
+def phone(server):
+    with paired_phone(server, server.token) as browser:
+        yield browser
+
+
 def click(browser, selector: str) -> None:
-    element = wait_for(lambda: browser.find_element(browser.by.CSS_SELECTOR, selector), message=selector)
-    wait_for(lambda: element.is_displayed() and element.is_enabled(), message=f"{selector} to be usable")
-    element.click()
+    """Click the element once it is shown and enabled; lists re-render, so find it afresh on every try."""
+
+    def attempt() -> bool:
+        element = browser.find_element(browser.by.CSS_SELECTOR, selector)
+        if not (element.is_displayed() and element.is_enabled()):
+            return False
+        element.click()
+        return True
+
+    wait_for(attempt, message=f"{selector} to be clickable")
 
 
 def type_into(browser, element_id: str, text: str) -> None:
@@ -113,6 +128,38 @@ def test_it_runs_a_command_in_a_terminal_and_reattaches_after_a_reconnect(phone,
     wait_for(lambda: text_of(phone, "terminal-count") == "", message="the terminal to close")
 
 
+def test_it_fits_the_terminal_to_the_screen_and_takes_lines_from_the_phone_keyboard(phone, server, project_folder):
+    manage(server.home, "project", "add", str(project_folder))
+    phone.refresh()
+    click(phone, "#project-list [data-project-id]")
+    click(phone, "#project-terminal")
+    wait_for(lambda: phone.find_elements(phone.by.CSS_SELECTOR, ".terminal-pane.active[data-terminal-id]"))
+    portrait = shown_size(phone)
+    send_line(phone, "stty size")
+    wait_for(lambda: portrait in terminal_output(phone), message=f"the PTY sized {portrait}")
+
+    # Turning the phone sideways refits the terminal and resizes the PTY to match.
+    phone.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": 844, "height": 390, "deviceScaleFactor": 1, "mobile": True}
+    )
+    landscape = wait_for(lambda: shown_size(phone) != portrait and shown_size(phone), message="the terminal to refit")
+    time.sleep(0.5)  # the resize is debounced, then travels over the socket
+    send_line(phone, "clear; stty size")
+    wait_for(lambda: landscape in terminal_output(phone), message=f"the PTY resized to {landscape}")
+
+
+def shown_size(browser) -> str:
+    """Return the active terminal's size as `stty size` prints it: "ROWS COLS"."""
+    return browser.execute_script(
+        "const {cols, rows} = window.t3site.terminals.active.size(); return `${rows} ${cols}`"
+    )
+
+
+def send_line(browser, line: str) -> None:
+    """Send a line through the phone-friendly input under the terminal."""
+    type_into(browser, "terminal-line-input", line + "\n")
+
+
 def test_it_tells_a_revoked_device_to_pair_again(phone, server):
     sessions = json.loads(manage(server.home, "auth", "session", "list", "--json").stdout)
     (browser_session,) = [session for session in sessions if session["authMode"] == "cookie"]
@@ -122,3 +169,31 @@ def test_it_tells_a_revoked_device_to_pair_again(phone, server):
     link = phone.find_element(phone.by.CSS_SELECTOR, "#app-ended a")
     assert link.get_attribute("href").endswith("/pair")
     assert text_of(phone, "app-connection") == "access ended"
+
+
+def test_it_starts_an_agent_cli_as_a_terminal_in_the_project(tmp_path, project_folder):
+    # Any interactive program can be a provider (T3SITE_PROVIDERS); Python's REPL stands in for an agent CLI.
+    home = tmp_path / "home"
+    server = start_server(home, env=command_env(home, T3SITE_PROVIDERS="python3"))
+    try:
+        manage(home, "project", "add", str(project_folder))
+        with paired_phone(server, server.token) as phone:
+            click(phone, "#project-list [data-project-id]")
+            click(phone, '#project-agents [data-provider="python3"]')
+            wait_for(lambda: "python3" in text_of(phone, "terminal-tabs"), message="the agent's terminal tab")
+            wait_for(lambda: ">>>" in terminal_output(phone), message="the REPL prompt")
+            run_in_terminal(phone, "import os; print(os.getcwd())", str(project_folder))
+    finally:
+        server.stop()
+
+
+def test_it_hides_what_a_read_only_device_cannot_do(server, project_folder):
+    link = json.loads(
+        manage(server.home, "auth", "pairing", "create", "--role", "client", "--scope", "read", "--json").stdout
+    )
+    manage(server.home, "project", "add", str(project_folder))
+    with paired_phone(server, link["token"]) as phone:
+        click(phone, "#project-list [data-project-id]")
+        wait_for(lambda: "notes.txt" in text_of(phone, "file-tree"), message="the files")
+        for hidden in ("project-add", "tab-terminals", "project-terminal", "project-rename", "project-remove"):
+            assert not phone.find_element(phone.by.ID, hidden).is_displayed(), hidden

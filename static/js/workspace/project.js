@@ -70,7 +70,7 @@ export class ProjectView {
     }
     const available = this.providers.filter((provider) => provider.available);
     agents.replaceChildren(...available.map((provider) => el("button", {
-      type: "button", title: provider.path || provider.command,
+      type: "button", title: provider.path || provider.command, dataset: { provider: provider.id },
       onclick: (event) => busy(event.currentTarget, this.launchError, () => this.launch(provider)),
     }, `Start ${provider.name}`)));
   }
