@@ -64,6 +64,7 @@ class Command(StateCommand):
             paired = pair(link.host, link.token, device_label=f"t3site on {socket.gethostname()}")
         except BackendError as exc:
             raise CommandError(str(exc)) from None
+        replaced = credentials.get(paired.environment_id)
         environment, created = Environment.objects.save_paired(
             environment_id=paired.environment_id,
             label=(label or paired.descriptor.get("label") or link.host)[:LABEL_MAX_LENGTH],
@@ -72,6 +73,9 @@ class Command(StateCommand):
             session_token=paired.session_token,
             session_id=paired.session_id,
         )
+        if replaced is not None:
+            # Pairing again replaced the old credential: its session must not stay alive unused.
+            log_out(link.host, replaced)
         verb = "Saved" if created else "Updated"
         self.stdout.write(
             f"{verb} {environment.label!r} ({environment.http_base_url}) as {environment.id}: "

@@ -1,0 +1,157 @@
+"""/api/environments through Django's test client: list, save by environmentId, rename, remove, scopes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from environments import credentials
+from environments.models import Environment
+
+pytestmark = pytest.mark.django_db
+
+PHONE_BACKEND = {
+    "environmentId": "6f1c2d7e-0000-4000-8000-000000000001",
+    "label": "Workstation",
+    "httpBaseUrl": "http://192.168.1.20:3773",
+    "wsBaseUrl": "ws://192.168.1.20:3773",
+    "kind": "direct",
+}
+CONTRACT_KEYS = {"id", "environmentId", "label", "httpBaseUrl", "wsBaseUrl", "kind", "createdAt", "lastConnectedAt"}
+
+
+def send(client, method, path, body=None, **headers):
+    data = json.dumps(body) if body is not None else ""
+    return getattr(client, method)(path, data, content_type="application/json", **headers)
+
+
+def error_code(response) -> str:
+    return response.json()["error"]["code"]
+
+
+def test_it_saves_a_paired_backend_and_lists_it_in_the_contract_shape(client, client_device):
+    created = send(client, "post", "/api/environments", PHONE_BACKEND, **client_device.auth)
+    assert created.status_code == 201
+    listed = send(client, "get", "/api/environments", **client_device.auth).json()["environments"]
+    assert [set(row) for row in listed] == [CONTRACT_KEYS]
+    assert listed[0] == created.json()
+    assert listed[0]["environmentId"] == PHONE_BACKEND["environmentId"]
+    assert listed[0]["lastConnectedAt"] is not None
+    assert created["Cache-Control"] == "no-store"
+
+
+def test_pairing_the_same_backend_again_updates_its_entry(client, owner_device):
+    first = send(client, "post", "/api/environments", PHONE_BACKEND, **owner_device.auth).json()
+    moved = {**PHONE_BACKEND, "httpBaseUrl": "http://100.101.102.103:3773", "wsBaseUrl": "ws://100.101.102.103:3773"}
+    again = send(client, "post", "/api/environments", moved, **owner_device.auth)
+    assert again.status_code == 200
+    assert again.json()["id"] == first["id"]
+    assert again.json()["httpBaseUrl"] == "http://100.101.102.103:3773"
+    assert Environment.objects.count() == 1
+
+
+def test_it_normalizes_the_address_and_derives_the_websocket_base(client, owner_device):
+    body = {"environmentId": "e1", "label": "v6", "httpBaseUrl": "HTTP://[0:0::1]:3773/"}
+    saved = send(client, "post", "/api/environments", body, **owner_device.auth).json()
+    assert saved["httpBaseUrl"] == "http://[::1]:3773" and saved["wsBaseUrl"] == "ws://[::1]:3773"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"httpBaseUrl": "http://user@evil.example"},
+        {"httpBaseUrl": "http://192.168.1.20:3773/pair"},
+        {"httpBaseUrl": "file:///etc/passwd"},
+        {"wsBaseUrl": "ws://elsewhere.example"},
+        {"environmentId": ""},
+        {"environmentId": "x" * 65},
+        {"kind": "carrier-pigeon"},
+        {"kind": "ssh"},
+        {"label": 7},
+        {"sessionToken": "t3s_" + "a" * 43},
+    ],
+)
+def test_it_refuses_a_bad_environment_without_saving_it(client, owner_device, change):
+    response = send(client, "post", "/api/environments", {**PHONE_BACKEND, **change}, **owner_device.auth)
+    assert response.status_code == 400 and error_code(response) == "bad_request"
+    assert not Environment.objects.exists()
+
+
+def test_it_saves_an_ssh_environment_with_its_ssh_target(client, owner_device):
+    body = {**PHONE_BACKEND, "kind": "ssh", "ssh": {"host": "devbox", "port": 2222, "user": "me"}}
+    saved = send(client, "post", "/api/environments", body, **owner_device.auth).json()
+    assert saved["ssh"] == {"host": "devbox", "port": 2222, "user": "me"}
+
+
+def test_it_renames_and_removes_by_id_or_environment_id(client, owner_device):
+    saved = send(client, "post", "/api/environments", PHONE_BACKEND, **owner_device.auth).json()
+    renamed = send(client, "patch", f"/api/environments/{saved['id']}", {"label": "Desk"}, **owner_device.auth)
+    assert renamed.status_code == 200 and renamed.json()["label"] == "Desk"
+    removed = send(client, "delete", f"/api/environments/{PHONE_BACKEND['environmentId']}", **owner_device.auth)
+    assert removed.json() == {"id": saved["id"], "environmentId": PHONE_BACKEND["environmentId"], "removed": True}
+    assert send(client, "get", f"/api/environments/{saved['id']}", **owner_device.auth).status_code == 404
+
+
+def test_renaming_needs_a_label(client, owner_device):
+    saved = send(client, "post", "/api/environments", PHONE_BACKEND, **owner_device.auth).json()
+    response = send(client, "patch", f"/api/environments/{saved['id']}", {"label": "  "}, **owner_device.auth)
+    assert response.status_code == 400
+
+
+def test_an_unknown_environment_is_not_found(client, owner_device):
+    response = send(client, "delete", "/api/environments/nope", **owner_device.auth)
+    assert response.status_code == 404 and error_code(response) == "not_found"
+
+
+def test_removing_an_environment_drops_the_credential_this_server_kept_for_it(client, owner_device):
+    Environment.objects.save_paired(
+        environment_id="cli-env",
+        label="cli",
+        http_base_url="http://127.0.0.1:9",
+        ws_base_url="ws://127.0.0.1:9",
+        session_token="t3s_" + "b" * 43,
+    )
+    assert credentials.get("cli-env") is not None
+    send(client, "delete", "/api/environments/cli-env", **owner_device.auth)
+    assert credentials.get("cli-env") is None
+
+
+def test_a_read_only_device_can_list_but_not_change(client, read_only_device, owner_device):
+    send(client, "post", "/api/environments", PHONE_BACKEND, **owner_device.auth)
+    assert send(client, "get", "/api/environments", **read_only_device.auth).status_code == 200
+    for method, path, body in [
+        ("post", "/api/environments", PHONE_BACKEND),
+        ("patch", f"/api/environments/{PHONE_BACKEND['environmentId']}", {"label": "x"}),
+        ("delete", f"/api/environments/{PHONE_BACKEND['environmentId']}", None),
+    ]:
+        response = send(client, method, path, body, **read_only_device.auth)
+        assert response.status_code == 403 and error_code(response) == "insufficient_scope"
+    assert Environment.objects.get().label == "Workstation"
+
+
+def test_it_needs_a_live_session(client, revoked_device):
+    assert error_code(send(client, "get", "/api/environments")) == "unauthenticated"
+    assert error_code(send(client, "get", "/api/environments", **revoked_device.auth)) == "expired_token"
+
+
+def test_bearer_calls_work_from_any_origin_and_cookie_calls_only_from_this_one(client, owner_device):
+    from_app = send(client, "get", "/api/environments", HTTP_ORIGIN="https://hosted.example", **owner_device.auth)
+    assert from_app.status_code == 200 and from_app["Access-Control-Allow-Origin"] == "*"
+    client.cookies["t3site_session"] = owner_device.token
+    assert send(client, "get", "/api/environments", HTTP_ORIGIN="http://testserver").status_code == 200
+    refused = send(client, "post", "/api/environments", PHONE_BACKEND, HTTP_ORIGIN="https://evil.example")
+    assert refused.status_code == 403 and error_code(refused) == "forbidden_origin"
+
+
+def test_the_preflight_allows_patch_and_delete(client):
+    response = client.options("/api/environments/x", HTTP_ORIGIN="https://hosted.example")
+    assert response.status_code == 204
+    assert "PATCH" in response["Access-Control-Allow-Methods"] and "DELETE" in response["Access-Control-Allow-Methods"]
+
+
+def test_the_pages_send_no_referrer_and_are_not_cached(client):
+    for path in ("/pair", "/environments"):
+        response = client.get(path)
+        assert response["Referrer-Policy"] == "no-referrer" and response["Cache-Control"] == "no-store"
+        assert b'src="http' not in response.content and b'href="http' not in response.content  # no third-party asset

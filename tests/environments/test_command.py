@@ -1,0 +1,109 @@
+"""`manage.py environments` against a real backend (`manage.py serve`, daphne) from another T3SITE_HOME."""
+
+from __future__ import annotations
+
+import json
+import stat
+import time
+
+import pytest
+
+from tests.support.http import request
+from tests.support.server import manage
+
+
+@pytest.fixture
+def workstation(tmp_path):
+    """The T3SITE_HOME of a server that saves environments from its command line."""
+    return tmp_path / "workstation"
+
+
+def environments(home, *args):
+    return manage(home, "environments", *args)
+
+
+def stored_credentials(home) -> dict:
+    return json.loads((home / "environment-credentials.json").read_text())["credentials"]
+
+
+def test_it_adds_a_backend_from_its_pairing_url_and_never_prints_the_token(server, workstation):
+    added = environments(workstation, "add", server.printed["Pairing URL"], "--label", "Build box")
+    assert added.returncode == 0, added.stderr
+    assert "Saved 'Build box'" in added.stdout
+
+    listed = environments(workstation, "list", "--json")
+    [row] = json.loads(listed.stdout)
+    descriptor = request("GET", f"{server.base_url}/.well-known/t3/environment").json
+    assert row["environmentId"] == descriptor["environmentId"]
+    assert row["httpBaseUrl"] == server.base_url and row["wsBaseUrl"] == server.ws_url.removesuffix("/ws")
+    assert row["label"] == "Build box" and row["kind"] == "direct" and row["hasCredential"] is True
+
+    file = workstation / "environment-credentials.json"
+    assert stat.S_IMODE(file.stat().st_mode) == 0o600
+    token = stored_credentials(workstation)[row["environmentId"]]["sessionToken"]
+    session = request("GET", f"{server.base_url}/api/auth/session", headers={"Authorization": f"Bearer {token}"})
+    assert session.json["authenticated"] is True
+
+    text = environments(workstation, "list")
+    for output in (added.stdout, added.stderr, listed.stdout, text.stdout, text.stderr):
+        assert token not in output and server.token not in output
+
+
+def test_adding_the_same_backend_again_updates_it_and_list_rename_remove_work(server, workstation):
+    environments(workstation, "add", server.printed["Pairing URL"])
+    link = json.loads(manage(server.home, "auth", "pairing", "create", "--json").stdout)
+    again = environments(workstation, "add", "--host", server.base_url + "/", "--token", link["token"].lower())
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith("Updated")
+    [row] = json.loads(environments(workstation, "list", "--json").stdout)
+
+    assert environments(workstation, "rename", row["environmentId"], "Desk").returncode == 0
+    assert "'Desk'" in environments(workstation, "list").stdout
+
+    removed = environments(workstation, "remove", row["id"])
+    assert removed.returncode == 0 and f"Removed {row['id']}" in removed.stdout
+    assert json.loads(environments(workstation, "list", "--json").stdout) == []
+    assert stored_credentials(workstation) == {}
+    sessions = json.loads(manage(server.home, "auth", "session", "list", "--json").stdout)
+    assert not [s for s in sessions if s["label"].startswith("t3site on")]  # both sessions were logged out
+
+
+def one_line_error(result) -> str:
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    return lines[0]
+
+
+def test_a_used_link_is_refused_with_one_line(server, workstation):
+    environments(workstation, "add", server.printed["Pairing URL"])
+    assert "used already" in one_line_error(environments(workstation, "add", server.printed["Pairing URL"]))
+
+
+def test_an_expired_link_is_refused_with_one_line(server, workstation):
+    link = json.loads(manage(server.home, "auth", "pairing", "create", "--ttl", "1s", "--json").stdout)
+    time.sleep(1.2)  # the shortest TTL the syntax allows is one second
+    error = one_line_error(environments(workstation, "add", "--host", server.base_url, "--token", link["token"]))
+    assert "expired" in error
+
+
+def test_a_dead_backend_is_refused_without_spending_the_code(server, workstation, unused_port):
+    dead = f"http://127.0.0.1:{unused_port}/pair#token={server.token}"
+    assert "cannot reach" in one_line_error(environments(workstation, "add", dead))
+    assert environments(workstation, "add", server.printed["Pairing URL"]).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["add", "http://user@127.0.0.1:1/pair#token=ABCDEFGHJKMN"], "user name"),
+        (["add", "http://127.0.0.1:1/pair"], "no #token"),
+        (["add", "--host", "ftp://127.0.0.1:1", "--token", "ABCDEFGHJKMN"], "not supported"),
+        (["add", "--host", "http://127.0.0.1:1", "--token", "nope"], "not a pairing code"),
+        (["add", "--host", "http://127.0.0.1:1"], "--host URL and --token CODE"),
+        (["rename", "nope", "x"], "no saved environment"),
+        (["remove", "nope"], "no saved environment"),
+    ],
+)
+def test_user_mistakes_get_one_clear_line(workstation, args, reason):
+    assert reason in one_line_error(environments(workstation, *args))
