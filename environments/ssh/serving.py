@@ -48,10 +48,7 @@ class ForwardRegistry:
 
     def reconcile(self) -> None:
         """Open a forward for each saved SSH environment that has none; close those no longer saved."""
-        try:
-            saved = {env.environment_id: env for env in Environment.objects.filter(kind=Environment.SSH)}
-        finally:
-            close_old_connections()
+        saved = {env.environment_id: env for env in Environment.objects.filter(kind=Environment.SSH)}
         with self._lock:
             held = dict(self._forwards)
         for environment_id, forward in held.items():
@@ -86,6 +83,9 @@ class ForwardRegistry:
                 self.reconcile()
             except Exception:
                 logger.exception("SSH forwards: reconcile failed")
+            finally:
+                # This thread's own database connection: close it rather than hold it between passes.
+                close_old_connections()
             self._stopped.wait(RECONCILE_SECONDS)
 
     def stop(self) -> None:

@@ -8,6 +8,7 @@ so the test owns the process and stops it at teardown.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -140,3 +141,25 @@ Subsystem sftp internal-sftp
     sshd = Sshd(folder=folder, port=port, client_key=client_key, host_key=host_key)
     sshd.start()
     return sshd
+
+
+def install_remote(folder: Path) -> Path:
+    """Make ``folder`` a remote t3site base installed from this checkout: its app is this checkout and venv."""
+    from tests.support.server import ROOT
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "app").symlink_to(ROOT)
+    return folder
+
+
+def stop_remote_servers(folder: Path) -> None:
+    """Kill the servers a test left running under a remote base (they are detached from every test process)."""
+    pids = set()
+    for path in [folder / "server-runtime.json", *folder.glob("ssh-launch/*/state.json")]:
+        try:
+            pids.add(json.loads(path.read_text())["pid"])
+        except (OSError, ValueError, KeyError):
+            continue
+    for pid in pids:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            psutil.Process(pid).kill()
