@@ -56,6 +56,9 @@ class WorkspaceConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_discard(live.group_for(self.session.id), self.channel_name)
         for task in list(self._calls):
             task.cancel()
+        # Methods that tie this socket to longer-lived things (terminals) undo that here.
+        for cleanup in self.extra.pop("on_disconnect", ()):
+            cleanup()
         self.session = None
 
     async def session_ended(self, event: dict) -> None:

@@ -2,9 +2,34 @@
 
 from __future__ import annotations
 
+import psutil
 from django.db import models
 
 from t3site import clock
+from workspace.terminals import process
+
+# Between SIGHUP and SIGKILL when another process stops a terminal.
+KILL_GRACE_SECONDS = 1.0
+
+
+class TerminalRecordQuerySet(models.QuerySet):
+    def running(self):
+        """Return the records not marked exited (their server may have died without marking them)."""
+        return self.filter(exited_at__isnull=True)
+
+
+class TerminalRecordManager(models.Manager.from_queryset(TerminalRecordQuerySet)):
+    def live_for_project(self, project_id: str) -> list[TerminalRecord]:
+        """Return the project's terminals that still run: not marked exited, and their server alive."""
+        return [record for record in self.running().filter(project_id=project_id) if record.is_live()]
+
+    def mark_exited(self, terminal_id: str, exit_code: int | None) -> None:
+        """Record that a terminal's program exited with ``exit_code`` (None: unknown).
+
+        The owning server writes this even over a row another process marked exited
+        when it stopped the terminal: only the owner learns the exit code.
+        """
+        self.filter(pk=terminal_id).update(exited_at=clock.now(), exit_code=exit_code)
 
 
 class TerminalRecord(models.Model):
@@ -21,8 +46,27 @@ class TerminalRecord(models.Model):
     exited_at = models.DateTimeField(null=True, blank=True)
     exit_code = models.IntegerField(null=True, blank=True)
 
+    objects = TerminalRecordManager()
+
     class Meta:
         ordering = ["created_at"]
 
     def __str__(self) -> str:
         return f"terminal {self.id} ({' '.join(self.command) or 'shell'})"
+
+    def is_live(self) -> bool:
+        """Return whether the terminal may still run: not marked exited, and its server process alive.
+
+        A server that died without marking its terminals closed their PTYs as it
+        died, which hung up their programs.
+        """
+        return self.exited_at is None and self.pid is not None and psutil.pid_exists(self.server_pid)
+
+    def kill(self) -> None:
+        """Stop every process of this terminal from any process: SIGHUP, then SIGKILL after a grace.
+
+        Blocks up to KILL_GRACE_SECONDS. The server that owns the PTY then reads
+        EOF, marks the record exited and sends ``terminal.exit`` to its sockets.
+        """
+        if self.is_live():
+            process.kill_session(self.pid, KILL_GRACE_SECONDS)

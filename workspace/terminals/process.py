@@ -1,0 +1,162 @@
+"""Start a program on a new PTY, and stop everything a terminal started. No Django imports.
+
+The program leads a new session (``start_new_session``) with the PTY as its
+controlling terminal, so the shell gets job control, resizes reach the
+foreground job as SIGWINCH, and the session id names every process the
+terminal started, even ones that left the process tree or their process group.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import signal
+import struct
+import subprocess
+import termios
+import time
+from pathlib import Path
+
+import psutil
+
+TERM = "xterm-256color"
+# Environment of the server that must not leak into the user's programs: a Django
+# project run in the terminal would otherwise load t3site's settings.
+SERVER_ONLY_ENV = ("DJANGO_SETTINGS_MODULE",)
+KILL_CHECK_INTERVAL_SECONDS = 0.05
+
+
+def user_shell() -> str:
+    """Return the user's login shell: $SHELL when it is an executable, else /bin/sh."""
+    shell = os.environ.get("SHELL", "")
+    return shell if shell and os.access(shell, os.X_OK) else "/bin/sh"
+
+
+def program_argv(command: str | list[str] | None) -> list[str]:
+    """Return the argv a terminal runs for ``command``.
+
+    None is the user's shell as a login shell; a string is a command line run by
+    that shell (``$SHELL -lc LINE``, so the user's PATH and quoting apply); a list
+    is an argv run as it is, its first item looked up on the server's PATH.
+    """
+    if command is None:
+        return [user_shell(), "-l"]
+    if isinstance(command, str):
+        return [user_shell(), "-lc", command]
+    return list(command)
+
+
+def program_env() -> dict[str, str]:
+    """Return the environment of a terminal's program: the server's, as a terminal emulator would set it."""
+    env = {name: value for name, value in os.environ.items() if name not in SERVER_ONLY_ENV}
+    env["TERM"] = TERM
+    env["COLORTERM"] = "truecolor"
+    return env
+
+
+def _take_controlling_terminal() -> None:
+    # Runs in the child between fork and exec, after setsid: stdin is the PTY.
+    # subprocess has no option for this; the ioctl is the whole of the child-side work.
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def spawn(argv: list[str], cwd: Path, cols: int, rows: int) -> tuple[subprocess.Popen, int]:
+    """Start ``argv`` in ``cwd`` on a new PTY of ``cols`` x ``rows``; return the process and the master fd.
+
+    The master is non-blocking and not inherited. Raise OSError when the program cannot start.
+    """
+    master, slave = os.openpty()
+    try:
+        set_size(slave, cols, rows)
+        process = subprocess.Popen(
+            argv,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            cwd=cwd,
+            env=program_env(),
+            start_new_session=True,
+            preexec_fn=_take_controlling_terminal,
+        )
+    except BaseException:
+        os.close(master)
+        raise
+    finally:
+        # Only the program may hold the slave: when its last holder closes it, the master reads EOF.
+        os.close(slave)
+    os.set_blocking(master, False)
+    return process, master
+
+
+def set_size(fd: int, cols: int, rows: int) -> None:
+    """Set the window size of the PTY behind ``fd``; the foreground job gets SIGWINCH."""
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+
+def exit_code(returncode: int) -> int:
+    """Return a process's exit status as a shell shows it: 128 + N for death by signal N."""
+    return 128 - returncode if returncode < 0 else returncode
+
+
+def session_processes(leader_pid: int) -> list[psutil.Process]:
+    """Return the processes a terminal started: the leader, its descendants, and its session's members.
+
+    Descendants alone miss a background job whose parent exited; the session
+    alone misses a child that called setsid. Together they leave no orphans.
+    """
+    found: dict[int, psutil.Process] = {}
+    try:
+        # Only while the pid still leads its session: a reused pid is someone else's process.
+        if os.getsid(leader_pid) == leader_pid:
+            leader = psutil.Process(leader_pid)
+            found[leader.pid] = leader
+            found.update((child.pid, child) for child in leader.children(recursive=True))
+    except (OSError, psutil.NoSuchProcess):
+        pass
+    for process in psutil.process_iter():
+        try:
+            if os.getsid(process.pid) == leader_pid:
+                found.setdefault(process.pid, process)
+        except OSError:  # gone, or another session this platform will not tell us about
+            continue
+    return list(found.values())
+
+
+def send_signal(processes: list[psutil.Process], sig: int) -> None:
+    """Send ``sig`` to each process still running (psutil checks it is the same process, not a reused pid)."""
+    for process in processes:
+        try:
+            process.send_signal(sig)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+
+
+def hang_up(leader_pid: int) -> list[psutil.Process]:
+    """Send SIGHUP to a terminal's processes, as closing a terminal window does; return them."""
+    processes = session_processes(leader_pid)
+    send_signal(processes, signal.SIGHUP)
+    return processes
+
+
+def kill_session(leader_pid: int, grace_seconds: float) -> None:
+    """Stop every process of a terminal: SIGHUP, then SIGKILL whatever is left after ``grace_seconds``.
+
+    Blocks up to ``grace_seconds``; for callers outside the event loop (another process, a worker thread).
+    """
+    processes = hang_up(leader_pid)
+    deadline = time.monotonic() + grace_seconds
+    # Checked, never waited for: waiting would reap the server's own child and hide its exit code from it.
+    while _running(processes) and time.monotonic() < deadline:
+        time.sleep(KILL_CHECK_INTERVAL_SECONDS)
+    send_signal(_running(processes) + session_processes(leader_pid), signal.SIGKILL)
+
+
+def _running(processes: list[psutil.Process]) -> list[psutil.Process]:
+    running = []
+    for process in processes:
+        try:
+            if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+                running.append(process)
+        except psutil.NoSuchProcess:
+            continue
+    return running

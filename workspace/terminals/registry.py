@@ -1,0 +1,161 @@
+"""The terminals of this server process, their records in the database, and their end.
+
+Terminals live in this process's memory, on its event loop: a terminal outlives
+the socket that opened it, and any socket of the server can attach to it. Each
+terminal also has a TerminalRecord row, so another process (``manage.py project
+remove --force``) can see a project's live terminals and stop them by pid.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+from channels.db import database_sync_to_async
+from django.dispatch import receiver
+
+from pairing.models import new_id
+from t3site import lifecycle
+from workspace.models import TerminalRecord
+from workspace.terminals import process
+from workspace.terminals.terminal import CLOSE_GRACE_SECONDS, Socket, Terminal
+
+logger = logging.getLogger("t3site.terminals")
+
+# Exited terminals are kept so a reconnecting client can read how they ended, up to this many.
+MAX_EXITED_TERMINALS = 32
+# Bounds the database write of a stopping server, which runs in a thread while the loop waits.
+SHUTDOWN_RECORD_TIMEOUT_SECONDS = 5.0
+
+_terminals: dict[str, Terminal] = {}
+_record_saves: dict[str, asyncio.Task] = {}
+
+
+class UnknownTerminal(LookupError):
+    pass
+
+
+def open_terminal(
+    *, cwd: Path, cols: int, rows: int, command: str | list[str] | None, project_id: str | None
+) -> Terminal:
+    """Start a terminal running ``command`` (see ``process.program_argv``) and return it.
+
+    Nothing here awaits, so no output can reach a socket before the caller has
+    answered with the terminal's id. Raise OSError when the program cannot start.
+    """
+    terminal = Terminal(new_id(), process.program_argv(command), cwd, cols, rows, project_id, on_exit=_record_exit)
+    terminal.start()
+    _terminals[terminal.id] = terminal
+    _record_saves[terminal.id] = terminal.loop.create_task(database_sync_to_async(_save_record)(terminal))
+    return terminal
+
+
+def get(terminal_id: str) -> Terminal:
+    """Return the terminal ``terminal_id`` of this process, or raise UnknownTerminal."""
+    try:
+        return _terminals[terminal_id]
+    except KeyError:
+        raise UnknownTerminal(terminal_id) from None
+
+
+def all_terminals() -> list[Terminal]:
+    """Return this process's terminals, oldest first."""
+    return sorted(_terminals.values(), key=lambda terminal: terminal.created_at)
+
+
+def detach_socket(socket: Socket) -> None:
+    """Stop sending output to a socket that went away; its terminals keep running."""
+    for terminal in list(_terminals.values()):
+        terminal.detach(socket)
+
+
+async def close(terminal_id: str) -> int | None:
+    """Stop terminal ``terminal_id`` and forget it; return its exit code."""
+    exit_code = await get(terminal_id).close()
+    _terminals.pop(terminal_id, None)
+    return exit_code
+
+
+def close_project_terminals(project_id: str) -> int:
+    """Start closing every running terminal of a project in this process; return how many.
+
+    Safe to call from the event loop or from a worker thread (a project's
+    removal runs in one): the closes run on the terminals' loop, and each sends
+    ``terminal.exit`` to its sockets when done.
+    """
+    doomed = [t for t in list(_terminals.values()) if t.project_id == project_id and not t.exited]
+    for terminal in doomed:
+        asyncio.run_coroutine_threadsafe(close(terminal.id), terminal.loop)
+    return len(doomed)
+
+
+def stop_all() -> None:
+    """Stop every terminal of this process now, blocking up to a short grace (the server is stopping).
+
+    SIGHUP to every terminal at once, SIGKILL to what is left after the grace,
+    then the records are marked exited. Sockets are going away: no notifications.
+    """
+    running = [terminal for terminal in _terminals.values() if not terminal.exited]
+    hung_up = [found for terminal in running for found in process.hang_up(terminal.pid)]
+    deadline = time.monotonic() + CLOSE_GRACE_SECONDS
+    exit_codes = {t.id: t.wait_for_program(max(0.0, deadline - time.monotonic())) for t in running}
+    survivors = [found for terminal in running for found in process.session_processes(terminal.pid)]
+    process.send_signal(hung_up + survivors, signal.SIGKILL)
+    for terminal in running:
+        exit_code = exit_codes[terminal.id]
+        if exit_code is None:
+            exit_code = terminal.wait_for_program(CLOSE_GRACE_SECONDS)
+        terminal.release(exit_code)
+        exit_codes[terminal.id] = exit_code
+    _terminals.clear()
+    _record_saves.clear()
+    if exit_codes:
+        # Called on the event loop, where Django refuses database calls; a thread may make them.
+        writer = threading.Thread(target=_mark_all_exited, args=(exit_codes,), name="terminal-records")
+        writer.start()
+        writer.join(SHUTDOWN_RECORD_TIMEOUT_SECONDS)
+
+
+@receiver(lifecycle.server_stopping)
+def _stop_with_the_server(sender, **kwargs) -> None:
+    stop_all()
+
+
+def _save_record(terminal: Terminal) -> None:
+    TerminalRecord.objects.create(
+        id=terminal.id,
+        project_id=terminal.project_id,
+        cwd=str(terminal.cwd),
+        command=terminal.argv,
+        pid=terminal.pid,
+        server_pid=os.getpid(),
+        created_at=terminal.created_at,
+    )
+
+
+async def _record_exit(terminal: Terminal) -> None:
+    # The row is written in the background when the terminal opens; mark it only once it exists.
+    saving = _record_saves.pop(terminal.id, None)
+    if saving is not None:
+        await saving
+    await database_sync_to_async(TerminalRecord.objects.mark_exited)(terminal.id, terminal.exit_code)
+    _forget_old_exited()
+
+
+def _forget_old_exited() -> None:
+    exited = [terminal for terminal in all_terminals() if terminal.exited]
+    for terminal in exited[:-MAX_EXITED_TERMINALS]:
+        _terminals.pop(terminal.id, None)
+
+
+def _mark_all_exited(exit_codes: dict[str, int | None]) -> None:
+    try:
+        for terminal_id, exit_code in exit_codes.items():
+            TerminalRecord.objects.mark_exited(terminal_id, exit_code)
+    except Exception:
+        logger.exception("could not mark the terminals of a stopping server as exited")

@@ -1,0 +1,283 @@
+"""One running terminal on the event loop: its program, its output to sockets, its input and size.
+
+Output: the PTY master is read with ``loop.add_reader`` into a pending buffer,
+and one pump task per terminal turns that buffer into ``terminal.output``
+frames. The pump waits ``OUTPUT_COALESCE_SECONDS`` after the first byte so a
+burst of small reads (``cat`` of a big file) becomes a few large frames, and
+flushes at once at ``OUTPUT_FRAME_LIMIT_BYTES``. A keystroke's echo is delayed
+by at most the coalescing time. One task sends everything, so frames arrive in
+order, and ``terminal.exit`` comes after the last output.
+
+The terminal ends when its program has exited and the PTY has reached EOF (or
+``EXIT_DRAIN_SECONDS`` after the exit, when a background job still holds the PTY).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import logging
+import os
+import signal
+import subprocess
+import threading
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from t3site import clock
+from workspace.terminals import process
+from workspace.terminals.scrollback import Scrollback
+
+logger = logging.getLogger("t3site.terminals")
+
+READ_SIZE_BYTES = 64 * 1024
+OUTPUT_COALESCE_SECONDS = 0.005
+OUTPUT_FRAME_LIMIT_BYTES = 64 * 1024
+# Input the program has not read yet; past this, writes are refused rather than buffered without end.
+INPUT_BACKLOG_LIMIT_BYTES = 4 * 1024 * 1024
+EXIT_DRAIN_SECONDS = 0.5
+# Between SIGHUP and SIGKILL when a terminal is closed.
+CLOSE_GRACE_SECONDS = 1.0
+# After SIGKILL the PTY reaches EOF at once; this only bounds a wait that should not happen.
+KILL_WAIT_SECONDS = 5.0
+
+
+class Socket(Protocol):
+    async def notify(self, method: str, params: dict) -> None: ...
+
+
+class TerminalExited(Exception):
+    """The terminal's program has exited: it takes no more input or resizes."""
+
+
+class InputBacklogFull(Exception):
+    """The program is not reading its input fast enough to take more."""
+
+
+class Terminal:
+    """A program on a PTY, and the sockets that watch it."""
+
+    def __init__(
+        self,
+        terminal_id: str,
+        argv: list[str],
+        cwd: Path,
+        cols: int,
+        rows: int,
+        project_id: str | None,
+        on_exit: Callable[[Terminal], Awaitable[None]],
+    ) -> None:
+        self.id = terminal_id
+        self.argv = argv
+        self.cwd = cwd
+        self.cols = cols
+        self.rows = rows
+        self.project_id = project_id
+        self.created_at: datetime = clock.now()
+        self.exited = False
+        self.exit_code: int | None = None
+        self.scrollback = Scrollback()
+        self.loop = asyncio.get_running_loop()
+        self._on_exit = on_exit
+        self._sockets: set[Socket] = set()
+        self._pending = bytearray()
+        self._input = bytearray()
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._wake = asyncio.Event()
+        self._finished = asyncio.Event()
+        self._eof = False
+        self._drain_over = False
+        self._returncode: int | None = None
+        self._process: subprocess.Popen | None = None
+        self._master = -1
+        self._pump_task: asyncio.Task | None = None
+
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
+    def start(self) -> None:
+        """Start the program on a new PTY and begin relaying its output. Raise OSError if it cannot start."""
+        self._process, self._master = process.spawn(self.argv, self.cwd, self.cols, self.rows)
+        self.loop.add_reader(self._master, self._on_readable)
+        self._pump_task = self.loop.create_task(self._pump())
+        # A thread blocked in waitpid: the exit is seen at once, without polling, on any platform.
+        threading.Thread(target=self._wait_for_exit, name=f"terminal-{self.id}", daemon=True).start()
+
+    def as_dict(self) -> dict:
+        return {
+            "terminalId": self.id,
+            "projectId": self.project_id,
+            "cwd": str(self.cwd),
+            "command": self.argv,
+            "cols": self.cols,
+            "rows": self.rows,
+            "createdAt": clock.iso(self.created_at),
+            "exited": self.exited,
+            "exitCode": self.exit_code,
+        }
+
+    def attach(self, socket: Socket) -> dict:
+        """Send this terminal's live output to ``socket`` from now on; return the output so far.
+
+        No await between reading the scrollback and joining the sockets: the
+        socket gets every byte once, either in the scrollback or live.
+        """
+        if not self.exited:
+            self._sockets.add(socket)
+        return {
+            "terminalId": self.id,
+            "scrollback": self.scrollback.text(),
+            "exited": self.exited,
+            "exitCode": self.exit_code,
+        }
+
+    def detach(self, socket: Socket) -> None:
+        self._sockets.discard(socket)
+
+    def write(self, data: bytes) -> None:
+        """Queue ``data`` as keyboard input for the program."""
+        if self.exited:
+            raise TerminalExited(self.id)
+        if len(self._input) + len(data) > INPUT_BACKLOG_LIMIT_BYTES:
+            raise InputBacklogFull(self.id)
+        self._input += data
+        self._write_input()
+
+    def resize(self, cols: int, rows: int) -> None:
+        """Set the window size; the program sees SIGWINCH."""
+        if self.exited:
+            raise TerminalExited(self.id)
+        process.set_size(self._master, cols, rows)
+        self.cols, self.rows = cols, rows
+
+    async def close(self) -> int | None:
+        """Stop every process of the terminal and wait for its exit; return the exit code.
+
+        SIGHUP first, as closing a terminal window does; SIGKILL after
+        ``CLOSE_GRACE_SECONDS`` for whatever ignored it, background jobs included.
+        """
+        if not self.exited:
+            hung_up = await asyncio.to_thread(process.hang_up, self.pid)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._finished.wait(), CLOSE_GRACE_SECONDS)
+            survivors = await asyncio.to_thread(process.session_processes, self.pid)
+            process.send_signal(hung_up + survivors, signal.SIGKILL)
+            await asyncio.wait_for(self._finished.wait(), KILL_WAIT_SECONDS)
+        return self.exit_code
+
+    def release(self, exit_code: int | None) -> None:
+        """Give up the PTY and stop relaying at once (the server is stopping; no notifications)."""
+        self._stop_io()
+        if self._pump_task is not None:
+            self._pump_task.cancel()
+        self.exited, self.exit_code = True, exit_code
+        self._sockets.clear()
+
+    def wait_for_program(self, timeout_seconds: float) -> int | None:
+        """Block until the program exits, up to ``timeout_seconds``; return its exit code or None."""
+        try:
+            return process.exit_code(self._process.wait(timeout=timeout_seconds))
+        except subprocess.TimeoutExpired:
+            return None
+
+    # Input and output, on the event loop.
+
+    def _on_readable(self) -> None:
+        try:
+            data = os.read(self._master, READ_SIZE_BYTES)
+        except BlockingIOError:
+            return
+        except OSError:  # EIO: every holder of the PTY's slave side has closed it
+            data = b""
+        if data:
+            self._pending += data
+        else:
+            self.loop.remove_reader(self._master)
+            self._eof = True
+        self._wake.set()
+
+    def _write_input(self) -> None:
+        try:
+            written = os.write(self._master, self._input)
+        except BlockingIOError:
+            written = 0
+        except OSError:  # the PTY is gone: the input has nowhere to go
+            written = len(self._input)
+        del self._input[:written]
+        if self._input:
+            self.loop.add_writer(self._master, self._write_input)
+        else:
+            self.loop.remove_writer(self._master)
+
+    def _stop_io(self) -> None:
+        if self._master < 0:
+            return
+        if not self.loop.is_closed():
+            self.loop.remove_reader(self._master)
+            self.loop.remove_writer(self._master)
+        os.close(self._master)
+        self._master = -1
+
+    def _wait_for_exit(self) -> None:
+        returncode = self._process.wait()
+        # The loop is gone when the server stopped first; then nobody is waiting for this exit.
+        with suppress(RuntimeError):
+            self.loop.call_soon_threadsafe(self._on_program_exit, returncode)
+
+    def _on_program_exit(self, returncode: int) -> None:
+        self._returncode = process.exit_code(returncode)
+        if not self._eof:
+            self.loop.call_later(EXIT_DRAIN_SECONDS, self._end_drain)
+        self._wake.set()
+
+    def _end_drain(self) -> None:
+        self._drain_over = True
+        self._wake.set()
+
+    def _output_done(self) -> bool:
+        return self._returncode is not None and (self._eof or self._drain_over)
+
+    async def _pump(self) -> None:
+        try:
+            while not self._output_done():
+                await self._wake.wait()
+                self._wake.clear()
+                if len(self._pending) < OUTPUT_FRAME_LIMIT_BYTES and not self._output_done():
+                    await asyncio.sleep(OUTPUT_COALESCE_SECONDS)
+                await self._flush()
+            await self._flush()
+            await self._emit(self._decoder.decode(b"", final=True))
+            self._stop_io()
+            self.exited, self.exit_code = True, self._returncode
+            watchers, self._sockets = self._sockets, set()
+            await self._notify(watchers, "terminal.exit", {"terminalId": self.id, "exitCode": self.exit_code})
+            await self._on_exit(self)
+        except Exception:
+            logger.exception("terminal %s stopped relaying output", self.id)
+        finally:
+            self._finished.set()
+
+    async def _flush(self) -> None:
+        while self._pending:
+            data, self._pending = memoryview(bytes(self._pending)), bytearray()
+            for start in range(0, len(data), OUTPUT_FRAME_LIMIT_BYTES):
+                await self._emit(self._decoder.decode(data[start : start + OUTPUT_FRAME_LIMIT_BYTES]))
+
+    async def _emit(self, text: str) -> None:
+        if not text:
+            return
+        # The scrollback and the set of receivers change together, with no await between (see attach).
+        self.scrollback.append(text)
+        await self._notify(set(self._sockets), "terminal.output", {"terminalId": self.id, "data": text})
+
+    async def _notify(self, sockets: set[Socket], method: str, params: dict) -> None:
+        for socket in sockets:
+            try:
+                await socket.notify(method, params)
+            except Exception:
+                logger.warning("dropping a socket of terminal %s that failed to take output", self.id, exc_info=True)
+                self._sockets.discard(socket)
