@@ -1,0 +1,112 @@
+"""Agent CLIs (providers) installed on this machine. No Django imports.
+
+A provider is a command-line coding agent a paired device can run in a
+terminal: ``terminal.open`` with ``"command": [provider's command]``. The known
+ones are below; more come from the environment variable ``T3SITE_PROVIDERS``, a
+comma-separated list of command names (``T3SITE_PROVIDERS=aider,goose``), each
+listed under its own name. A provider is available when its command is on the
+server's PATH; its version is the first version number ``COMMAND --version``
+prints when it succeeds within ``VERSION_TIMEOUT_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import signal
+import time
+from contextlib import suppress
+
+KNOWN_PROVIDERS = {
+    "codex": "Codex",
+    "claude": "Claude Code",
+    "gemini": "Gemini CLI",
+    "opencode": "OpenCode",
+}
+PROVIDERS_ENV = "T3SITE_PROVIDERS"
+VERSION_TIMEOUT_SECONDS = 3.0
+# Versions change only when a CLI is updated, and then its file changes too (the cache key).
+VERSION_CACHE_SECONDS = 60.0
+VERSION_OUTPUT_LIMIT_CHARS = 200
+_VERSION_NUMBER = re.compile(r"\d+(?:\.\d+)+[\w.+-]*")
+# A command name, never a path or options: it is looked up on PATH and run with --version.
+_COMMAND_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+_versions: dict[tuple[str, int], tuple[float, str | None]] = {}
+
+
+def configured_commands() -> list[str]:
+    """Return the provider commands: the known ones, then those named in T3SITE_PROVIDERS."""
+    extra = [name.strip() for name in os.environ.get(PROVIDERS_ENV, "").split(",")]
+    commands = list(KNOWN_PROVIDERS)
+    for name in extra:
+        if name and _COMMAND_NAME.match(name) and name not in commands:
+            commands.append(name)
+    return commands
+
+
+async def list_providers() -> list[dict]:
+    """Return every provider: ``{"id","name","command","available","path","version"}``, known ones first."""
+    return list(await asyncio.gather(*(_describe(command) for command in configured_commands())))
+
+
+async def _describe(command: str) -> dict:
+    path = shutil.which(command)
+    return {
+        "id": command,
+        "name": KNOWN_PROVIDERS.get(command, command),
+        "command": command,
+        "available": path is not None,
+        "path": path,
+        "version": await version_of(path) if path else None,
+    }
+
+
+async def version_of(path: str) -> str | None:
+    """Return the version ``path --version`` reports, or None; cached per file for a short while."""
+    try:
+        key = (path, os.stat(path).st_mtime_ns)
+    except OSError:
+        return None
+    cached = _versions.get(key)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    version = await _ask_version(path)
+    _versions[key] = (time.monotonic() + VERSION_CACHE_SECONDS, version)
+    return version
+
+
+async def _ask_version(path: str) -> str | None:
+    try:
+        child = await asyncio.create_subprocess_exec(
+            path,
+            "--version",
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,
+        )
+    except OSError:
+        return None
+    try:
+        stdout, stderr = await asyncio.wait_for(child.communicate(), VERSION_TIMEOUT_SECONDS)
+    except TimeoutError:
+        # Its own session, so the CLI and anything it started go together.
+        with suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+        await child.wait()
+        return None
+    if child.returncode != 0:  # an error message is not a version, even when it holds a number
+        return None
+    return parse_version((stdout or stderr).decode("utf-8", errors="replace"))
+
+
+def parse_version(output: str) -> str | None:
+    """Return the version in a CLI's ``--version`` output: its first version number, else its first line."""
+    match = _VERSION_NUMBER.search(output)
+    if match:
+        return match.group(0)
+    first_line = output.strip().splitlines()[0] if output.strip() else ""
+    return first_line[:VERSION_OUTPUT_LIMIT_CHARS] or None
