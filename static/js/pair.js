@@ -11,6 +11,11 @@ if (window.location.hash) {
   history.replaceState(null, "", window.location.pathname + window.location.search);
 }
 
+// Opening another link that differs only in its fragment does not reload the page: start over.
+window.addEventListener("hashchange", () => {
+  if (new URLSearchParams(window.location.hash.slice(1)).has("token")) window.location.reload();
+});
+
 const { Backend } = await import("./api.js");
 const { directPairingLink, isMixedContent, normalizeCode, normalizeHost, AddressError } = await import("./pairing/hosts.js");
 const { messageFor, retryAfterOf } = await import("./pairing/messages.js");

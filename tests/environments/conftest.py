@@ -1,8 +1,11 @@
-"""Fixtures for saved environments: a second real server and a port nothing listens on."""
+"""Fixtures for saved environments: a second real server, a server that is not t3site, a dead port."""
 
 from __future__ import annotations
 
 import socket
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -23,3 +26,20 @@ def backend(tmp_path):
     running = start_server(tmp_path / "backend-home")
     yield running
     running.stop()
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def plain_http_server(tmp_path):
+    """A real HTTP server that is not t3site (no descriptor, no CORS headers); yield its origin."""
+    handler = partial(_QuietHandler, directory=str(tmp_path))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()

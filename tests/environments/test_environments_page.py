@@ -1,0 +1,93 @@
+"""The /environments page in real headless Chromium: merged list, status, rename, remove."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+from tests.support.browser import chromium, wait_for
+from tests.support.server import manage
+
+SAVED = "is saved in this browser"
+
+
+def pair_hosted(browser, page_server, backend, code: str) -> None:
+    browser.get(f"{page_server.base_url}/pair?host={quote(backend.base_url, safe='')}#token={code}")
+    wait_for(lambda: SAVED in browser.find_element("id", "pair-status").text, message="hosted pairing")
+
+
+def row(browser, environment_id: str):
+    return browser.find_element("css selector", f'li[data-environment-id="{environment_id}"]')
+
+
+def field(browser, environment_id: str, name: str):
+    return row(browser, environment_id).find_element("css selector", f'[data-field="{name}"]')
+
+
+def environment_id_of(server) -> str:
+    return json.loads(manage(server.home, "environments", "list", "--json").stdout or "[]")[0]["environmentId"]
+
+
+def stored(browser) -> dict:
+    return json.loads(browser.execute_script("return localStorage.getItem('t3site.environments')") or "{}")
+
+
+def test_it_lists_a_paired_backend_as_reachable_and_paired_and_renames_it(server, backend):
+    with chromium() as browser:
+        pair_hosted(browser, server, backend, backend.token)
+        [environment_id] = stored(browser)
+        browser.get(f"{server.base_url}/environments")
+        wait_for(lambda: field(browser, environment_id, "state").text == "reachable · paired", message="the status")
+        assert "owner" in field(browser, environment_id, "detail").text
+        assert field(browser, environment_id, "where").text == "saved in this browser"
+        assert field(browser, environment_id, "open").get_attribute("href").endswith(f"/?environment={environment_id}")
+
+        field(browser, environment_id, "rename").click()
+        name = field(browser, environment_id, "rename-input")
+        name.clear()
+        name.send_keys("Build box\n")
+        wait_for(lambda: field(browser, environment_id, "label").text == "Build box", message="the new name")
+        assert stored(browser)[environment_id]["label"] == "Build box"
+
+
+def test_a_backend_whose_environment_id_changed_is_reported_not_accepted(server, backend):
+    with chromium() as browser:
+        pair_hosted(browser, server, backend, backend.token)
+        # Another server now answers at the saved address: simulate it by changing the saved id.
+        browser.execute_script(
+            """const all = JSON.parse(localStorage.getItem('t3site.environments'));
+               const [entry] = Object.values(all);
+               entry.environmentId = 'an-older-server';
+               localStorage.setItem('t3site.environments', JSON.stringify({'an-older-server': entry}));"""
+        )
+        browser.get(f"{server.base_url}/environments")
+        wait_for(lambda: field(browser, "an-older-server", "state").text == "descriptor changed", message="the change")
+        assert "Another server" in field(browser, "an-older-server", "detail").text
+
+
+def test_removing_an_environment_forgets_it_everywhere_and_logs_its_session_out(server, backend):
+    with chromium() as browser:
+        browser.get(f"{server.base_url}/pair#token={server.token}")
+        wait_for(lambda: browser.current_url.rstrip("/") == server.base_url, message="direct pairing here")
+        pair_hosted(browser, server, backend, backend.token)
+        environment_id = environment_id_of(server)
+        browser.get(f"{server.base_url}/environments")
+        wait_for(lambda: field(browser, environment_id, "where").text.endswith("and on this server"), message="both")
+
+        field(browser, environment_id, "remove").click()
+        field(browser, environment_id, "remove").click()  # the second click confirms
+        wait_for(lambda: "Removed" in browser.find_element("id", "environments-status").text, message="removal")
+        assert stored(browser) == {}
+        assert json.loads(manage(server.home, "environments", "list", "--json").stdout) == []
+        sessions = json.loads(manage(backend.home, "auth", "session", "list", "--json").stdout)
+        assert sessions == []  # the browser's bearer session on the backend was logged out
+
+
+def test_a_backend_that_stopped_is_shown_unreachable(server, backend):
+    with chromium() as browser:
+        pair_hosted(browser, server, backend, backend.token)
+        [environment_id] = stored(browser)
+        backend.stop()
+        browser.get(f"{server.base_url}/environments")
+        wait_for(lambda: field(browser, environment_id, "state").text == "unreachable", message="the status")
+        assert "cannot be reached" in field(browser, environment_id, "detail").text
