@@ -124,6 +124,11 @@ def test_it_runs_a_command_in_a_terminal_and_reattaches_after_a_reconnect(phone,
     wait_for(lambda: "hello-42" in terminal_output(phone), message="the scrollback after re-attaching")
     run_in_terminal(phone, "echo again-$((2*3))", "again-6")
 
+    # A new page finds the terminal still running on the server and shows what it printed.
+    phone.refresh()
+    click(phone, "#tab-terminals")
+    wait_for(lambda: "again-6" in terminal_output(phone), message="the terminal after a reload")
+
     click(phone, ".tab-group .tab-close")
     wait_for(lambda: text_of(phone, "terminal-count") == "", message="the terminal to close")
 

@@ -36,7 +36,6 @@ export class TerminalPane {
     this.pane.append(this.host);
   }
 
-  // xterm measures its cells on open, so the pane must be visible by then.
   mount(tabs, panes) {
     tabs.append(this.tabGroup);
     panes.append(this.pane);
@@ -56,14 +55,16 @@ export class TerminalPane {
     this.pane.hidden = !active;
     this.pane.classList.toggle("active", active);
     if (!active) return;
-    if (!this.term.element) this.term.open(this.host);
     this.fit();
     this.tab.scrollIntoView({ block: "nearest", inline: "nearest" });
   }
 
-  // Fit the terminal to its pane; a hidden pane has no size to fit to.
+  // Fit the terminal to its pane. xterm measures its cells when it opens, so it opens
+  // the first time its pane is really on screen (not while the Terminals view is hidden);
+  // what was written before is kept and drawn then.
   fit() {
-    if (this.pane.hidden || !this.term.element) return;
+    if (this.host.offsetParent === null) return;
+    if (!this.term.element) this.term.open(this.host);
     this.fitAddon.fit();
   }
 

@@ -1,7 +1,7 @@
 // The tabbed terminals: open, type, resize, close, and re-attach after a reconnect.
 // A terminal lives on the server and outlives the socket, so after every (re)connect
 // the view asks terminal.list what exists and attaches to each one again.
-import { busy, byId, errorLine } from "./dom.js";
+import { busy, byId, errorLine, RPC_NOT_FOUND } from "./dom.js";
 import { TerminalPane } from "./terminal-pane.js";
 
 // What the mobile key bar sends: keys a phone keyboard does not have.
@@ -94,13 +94,16 @@ export class TerminalsView {
     this.app.rpc.call("terminal.write", { terminalId: pane.id, data }).catch((error) => this.error.show(error));
   }
 
+  // Closing an exited terminal still tells the server, which keeps it listed until then.
   async close(pane) {
-    if (pane.id && !pane.exited) {
+    if (pane.id) {
       try {
         await this.app.rpc.call("terminal.close", { terminalId: pane.id });
       } catch (error) {
-        this.error.show(error);
-        return;
+        if (error.code !== RPC_NOT_FOUND) {
+          this.error.show(error);
+          return;
+        }
       }
     }
     this.remove(pane);
@@ -166,8 +169,7 @@ export class TerminalsView {
   labelFor(terminal) {
     const project = this.app.projects.find(terminal.projectId);
     const place = project ? project.title : (terminal.cwd || "").split(/[\\/]/).filter(Boolean).pop() || "terminal";
-    const program = terminal.command ? terminal.command.split(/\s+/)[0].split("/").pop() : "shell";
-    return `${place} · ${program}`;
+    return `${place} · ${programOf(terminal.command)}`;
   }
 
   updateChrome() {
@@ -195,4 +197,11 @@ export class TerminalsView {
       });
     });
   }
+}
+
+// terminal.list gives the argv; a command line was run as [shell, "-c", line].
+function programOf(argv) {
+  if (!argv || !argv.length) return "shell";
+  const line = argv[1] === "-c" && argv[2] ? argv[2] : argv[0];
+  return line.trim().split(/\s+/)[0].split("/").pop();
 }
