@@ -173,6 +173,26 @@ def test_it_refuses_to_remove_a_project_with_a_running_terminal_unless_forced(ow
     assert record.exited_at is not None and record.project is None
 
 
+def test_removing_a_project_by_force_closes_its_real_terminal(owner_device, tmp_path):
+    project = Project.objects.add(str(tmp_path))
+
+    async def scenario():
+        comm = await open_socket(owner_device)
+        try:
+            params = {"projectId": project.id, "cols": 80, "rows": 24, "command": ["sleep", "60"]}
+            terminal_id = (await ok(comm, "terminal.open", params))["terminalId"]
+            refused = await fails(comm, "projects.remove", {"id": project.id})
+            assert refused["data"] == {"terminals": 1}
+            forced = await ok(comm, "projects.remove", {"id": project.id, "force": True})
+            assert forced["closedTerminals"] == 1
+            exited = await notification(comm, "terminal.exit")
+            assert exited["terminalId"] == terminal_id
+        finally:
+            await comm.disconnect()
+
+    run(scenario())
+
+
 def test_a_terminal_whose_server_is_gone_does_not_block_removal(owner_device, tmp_path):
     project = Project.objects.add(str(tmp_path))
     gone = subprocess.Popen(["true"])

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-import time
 
-import psutil
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Max
 
@@ -15,12 +11,10 @@ from pairing.models import new_id
 from t3site import clock
 from workspace import browse, project_changes
 from workspace.gitinfo import is_git_repo
+from workspace.models.terminal import TerminalRecord
 from workspace.paths import PathExists, PathMissing, PathRefused
 
 TITLE_MAX_LENGTH = 200
-# How long a terminal's programs get to exit on SIGHUP before they are killed.
-HANGUP_GRACE_SECONDS = 1.0
-_HANGUP_POLL_SECONDS = 0.05
 
 
 class InvalidTitle(ValueError):
@@ -50,27 +44,6 @@ def clean_title(title: str) -> str:
     if len(title) > TITLE_MAX_LENGTH:
         raise InvalidTitle(f"a project title is at most {TITLE_MAX_LENGTH} characters")
     return title
-
-
-def _leader_gone(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
-
-
-def stop_process_group(pid: int) -> None:
-    """Hang up the process group led by ``pid``, then kill whatever is left of it."""
-    try:
-        os.killpg(pid, signal.SIGHUP)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + HANGUP_GRACE_SECONDS
-    while not _leader_gone(pid) and time.monotonic() < deadline:
-        time.sleep(_HANGUP_POLL_SECONDS)
-    # Programs that ignore SIGHUP (or children the leader left behind) still go.
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGKILL)
 
 
 class ProjectQuerySet(models.QuerySet):
@@ -152,29 +125,18 @@ class Project(models.Model):
         self.save(update_fields=["title", "updated_at"])
         transaction.on_commit(project_changes.announce)
 
-    def live_terminals(self) -> list:
-        """Return the terminals open in this project whose server still runs."""
-        from workspace.models.terminal import TerminalRecord
-
-        records = TerminalRecord.objects.filter(project=self, exited_at__isnull=True)
-        return [
-            record
-            for record in records
-            if psutil.pid_exists(record.server_pid) and (record.pid is None or psutil.pid_exists(record.pid))
-        ]
-
     def remove(self, *, force: bool = False) -> int:
         """Forget the project (its folder stays) and return how many terminals were closed.
 
         Refuse while terminals run in it unless ``force``: then hang them up first.
         """
-        terminals = self.live_terminals()
+        terminals = TerminalRecord.objects.live_for_project(self.id)
         if terminals and not force:
             raise TerminalsRunning(self, len(terminals))
         for record in terminals:
-            if record.pid is not None:
-                stop_process_group(record.pid)
-            type(record).objects.filter(pk=record.pk, exited_at__isnull=True).update(exited_at=clock.now())
+            record.kill()
+            # The owning server marks it too, with the exit code; this covers the moment between.
+            TerminalRecord.objects.filter(pk=record.pk, exited_at__isnull=True).update(exited_at=clock.now())
         self.delete()
         transaction.on_commit(project_changes.announce)
         return len(terminals)
