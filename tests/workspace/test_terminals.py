@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import json
 import re
+import sqlite3
 import time
 
 import psutil
@@ -18,6 +19,7 @@ from tests.support.server import manage
 from tests.support.sockets import bearer, communicator
 from workspace.models import Project, TerminalRecord
 from workspace.terminals import registry
+from workspace.terminals.scrollback import SCROLLBACK_LIMIT_CHARS, Scrollback
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -236,6 +238,32 @@ def test_it_sends_every_attached_socket_the_same_live_output(owner_device, clien
     run(scenario)
 
 
+def test_it_never_splits_a_character_written_in_two_pieces(owner_device):
+    # The three bytes of ✓ reach the PTY in two writes, so in two reads.
+    program = r"printf 'tick \342\234'; sleep 0.2; printf '\223 done\n'"
+
+    async def scenario():
+        socket = await Socket.open(owner_device)
+        terminal_id = (await socket.call("terminal.open", command=["bash", "-c", program], **SIZE))["terminalId"]
+        frames, _ = await socket.until_exit(terminal_id)
+        assert "".join(frames) == "tick ✓ done\r\n"
+        assert (await socket.call("terminal.attach", terminalId=terminal_id))["scrollback"] == "tick ✓ done\r\n"
+        await socket.close()
+
+    run(scenario)
+
+
+def test_the_scrollback_keeps_the_most_recent_output_from_the_start_of_a_line():
+    scrollback = Scrollback(limit_chars=100)
+    for number in range(50):
+        scrollback.append(f"line {number:02}\n")
+    kept = scrollback.text()
+    assert len(kept) <= 100
+    assert kept.startswith("line ") and kept.endswith("line 49\n")
+    scrollback.append("x" * 250)
+    assert scrollback.text() == "x" * 100
+
+
 def test_it_delivers_large_output_complete_in_order_and_in_few_frames(owner_device):
     count = 200_000
 
@@ -249,6 +277,9 @@ def test_it_delivers_large_output_complete_in_order_and_in_few_frames(owner_devi
         # A PTY read is about 1 KiB here: one frame per read would be over a thousand frames.
         assert len(frames) <= len(output) // (8 * 1024)
         assert max(len(frame) for frame in frames) <= 64 * 1024
+        replay = (await socket.call("terminal.attach", terminalId=opened["terminalId"]))["scrollback"]
+        assert len(replay) <= SCROLLBACK_LIMIT_CHARS
+        assert output.endswith(replay) and replay.endswith(f"\r\n{count}\r\n")
         await socket.close()
 
     run(scenario)
@@ -374,3 +405,7 @@ def test_it_runs_terminals_through_the_real_server_and_stops_them_with_it(server
     assert not gone(leader)
     server.stop()
     assert wait_until_gone([leader]) == []
+    assert "Traceback" not in "".join(server.output)
+    with sqlite3.connect(server.home / "db.sqlite3") as database:
+        rows = database.execute("SELECT pid, exited_at IS NOT NULL, exit_code FROM workspace_terminalrecord").fetchall()
+    assert rows == [(leader, 1, 129)]

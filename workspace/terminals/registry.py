@@ -139,12 +139,15 @@ def _save_record(terminal: Terminal) -> None:
 
 
 async def _record_exit(terminal: Terminal) -> None:
+    _forget_old_exited()
     # The row is written in the background when the terminal opens; mark it only once it exists.
     saving = _record_saves.pop(terminal.id, None)
-    if saving is not None:
-        await saving
-    await database_sync_to_async(TerminalRecord.objects.mark_exited)(terminal.id, terminal.exit_code)
-    _forget_old_exited()
+    try:
+        if saving is not None:
+            await saving
+        await database_sync_to_async(TerminalRecord.objects.mark_exited)(terminal.id, terminal.exit_code)
+    except Exception:  # the exit still reaches the sockets; only the record is stale
+        logger.exception("could not record the exit of terminal %s", terminal.id)
 
 
 def _forget_old_exited() -> None:

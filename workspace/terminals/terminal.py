@@ -254,8 +254,9 @@ class Terminal:
             self._stop_io()
             self.exited, self.exit_code = True, self._returncode
             watchers, self._sockets = self._sockets, set()
-            await self._notify(watchers, "terminal.exit", {"terminalId": self.id, "exitCode": self.exit_code})
+            # Recorded first, so a client that sees the exit finds it in the database too.
             await self._on_exit(self)
+            await self._notify(watchers, "terminal.exit", {"terminalId": self.id, "exitCode": self.exit_code})
         except Exception:
             logger.exception("terminal %s stopped relaying output", self.id)
         finally:
