@@ -20,7 +20,7 @@ export class ProjectView {
       selectTab(byId("tab-git"));
       this.git.load(this.project);
     });
-    byId("project-terminal").addEventListener("click", () => this.launch(null));
+    byId("project-terminal").addEventListener("click", (event) => busy(event.currentTarget, this.launchError, () => this.launch(null)));
     this.bindRename();
     this.bindRemove();
   }
@@ -81,7 +81,7 @@ export class ProjectView {
       projectId: this.project.id,
       command: provider ? provider.command : undefined,
       label: `${this.project.title} · ${provider ? provider.name : "shell"}`,
-    }).catch((error) => this.launchError.show(error));
+    });
   }
 
   hideForms() {

@@ -64,7 +64,10 @@ export class TerminalPane {
   // what was written before is kept and drawn then.
   fit() {
     if (this.host.offsetParent === null) return;
-    if (!this.term.element) this.term.open(this.host);
+    if (!this.term.element) {
+      this.term.open(this.host);
+      this.scheduleResize();  // even if the fit keeps xterm's default size, the PTY may differ
+    }
     this.fitAddon.fit();
   }
 
@@ -73,9 +76,12 @@ export class TerminalPane {
   }
 
   // Many resize events during a rotation or a drag become one terminal.resize.
+  // Until xterm has opened (and measured), its size is a default, not this screen's.
   scheduleResize() {
     clearTimeout(this.resizeTimer);
-    this.resizeTimer = setTimeout(() => { if (this.id && !this.exited) this.onResize(this, this.size()); }, RESIZE_DEBOUNCE_MS);
+    this.resizeTimer = setTimeout(() => {
+      if (this.id && !this.exited && this.term.element) this.onResize(this, this.size());
+    }, RESIZE_DEBOUNCE_MS);
   }
 
   write(data) {

@@ -79,9 +79,11 @@ export class TerminalsView {
     this.updateChrome();
   }
 
+  // The PTY takes the size of the screen that looks at it: another device may have resized it.
   select(pane) {
     for (const other of this.order) other.setActive(other === pane);
     this.active = pane;
+    if (pane.id && !pane.exited) pane.scheduleResize();
   }
 
   onOutput({ terminalId, data }) {
@@ -144,11 +146,11 @@ export class TerminalsView {
         this.register(pane, terminal.terminalId);
         if (!this.active) this.select(pane);
       }
-      this.attach(pane, terminal);
+      this.attach(pane);
     }
   }
 
-  async attach(pane, listed) {
+  async attach(pane) {
     pane.holdOutput();
     try {
       const result = await this.app.rpc.call("terminal.attach", { terminalId: pane.id });
@@ -159,11 +161,7 @@ export class TerminalsView {
       this.error.show(error);
       return;
     }
-    // The terminal may have been sized by another device meanwhile: make it fit this screen again.
-    const size = pane.size();
-    if (!pane.exited && pane === this.active && (size.cols !== listed.cols || size.rows !== listed.rows)) {
-      pane.scheduleResize();
-    }
+    if (pane === this.active && !pane.exited) pane.scheduleResize();
   }
 
   labelFor(terminal) {
