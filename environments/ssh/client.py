@@ -170,8 +170,11 @@ def _check_host_key(target: Target, key: paramiko.PKey, accept_new: bool) -> Non
     if not accept_new:
         raise UnknownHostKey(target, key)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # A last line without its newline would otherwise be joined to ours and both be lost.
+    existing = path.read_text(encoding="utf-8") if path.is_file() else ""
+    separator = "\n" if existing and not existing.endswith("\n") else ""
     with open(path, "a", encoding="utf-8", opener=_open_private) as handle:
-        handle.write(f"{name} {key.get_name()} {key.get_base64()}\n")
+        handle.write(f"{separator}{name} {key.get_name()} {key.get_base64()}\n")
 
 
 def _open_private(path: str, flags: int) -> int:
@@ -217,13 +220,10 @@ def _authenticate(target: Target, transport: paramiko.Transport, ask: Ask) -> No
     for key in agent_keys:
         if attempt(lambda key=key: transport.auth_publickey(target.user, key), "an agent key"):
             return
-    explicit = bool(target.identity_files)
     for name in target.identity_files or DEFAULT_IDENTITIES:
         path = Path(name).expanduser()
         if not path.is_file():
-            if explicit:
-                raise SSHError(f"identity file {path} does not exist")
-            continue
+            continue  # as ssh does: a missing default or IdentityFile is skipped (--identity is checked earlier)
         key = _load_key(path, ask)
         if key is not None and attempt(lambda key=key: transport.auth_publickey(target.user, key), str(path)):
             return

@@ -95,6 +95,8 @@ def resolve(text: str, *, port: int | None = None, identity: str | None = None, 
         raise TargetError(f"{alias}: Port in ~/.ssh/config is not a number") from None
     if not 1 <= resolved_port <= 65535:
         raise TargetError(f"--port must be between 1 and 65535, not {resolved_port}")
+    if identity and not Path(identity).expanduser().is_file():
+        raise TargetError(f"identity file {identity} does not exist")
     identities = (identity,) if identity else tuple(options.get("identityfile", []))
     jump = None
     proxy = options.get("proxyjump", "")

@@ -12,7 +12,7 @@ import pytest
 from environments import credentials
 from environments.models import Environment
 from environments.ssh import store
-from environments.ssh.client import connect, never_ask
+from environments.ssh.client import UnknownHostKey, connect, never_ask
 from environments.ssh.service import launch_and_pair, open_forward, stop_environment
 from environments.ssh.serving import ForwardRegistry, connect_signals, forwards
 from environments.ssh.target import resolve
@@ -78,10 +78,12 @@ def _eventually(check, seconds: float = RECOVERY_SECONDS) -> bool:
 
 
 def test_it_records_a_new_host_key_only_when_asked(sshd, ssh_client):
-    ssh_client.write_text("")
+    ssh_client.write_text("# kept by hand, no newline at the end")
     target = resolve("127.0.0.1", port=sshd.port, identity=str(sshd.client_key))
+    with pytest.raises(UnknownHostKey):
+        connect(target, ask=never_ask)
     connect(target, accept_new_host_key=True, ask=never_ask).close()
-    assert ssh_client.read_text().split()[:2] == sshd.host_public_key.split()[:2]
+    assert ssh_client.read_text().splitlines()[-1].split() == sshd.host_public_key.split()
     connect(target, ask=never_ask).close()
 
 

@@ -37,9 +37,16 @@ def test_it_takes_hostname_user_port_and_identity_from_the_config(ssh_config):
     assert target.known_hosts_name == "[10.0.0.7]:2222"
 
 
-def test_the_command_line_wins_over_the_config(ssh_config):
-    target = resolve("carol@devbox", port=2022, identity="/keys/carol")
-    assert (target.user, target.port, target.identity_files) == ("carol", 2022, ("/keys/carol",))
+def test_the_command_line_wins_over_the_config(ssh_config, tmp_path):
+    key = tmp_path / "carol"
+    key.write_text("")
+    target = resolve("carol@devbox", port=2022, identity=str(key))
+    assert (target.user, target.port, target.identity_files) == ("carol", 2022, (str(key),))
+
+
+def test_it_refuses_an_identity_file_that_does_not_exist(ssh_config):
+    with pytest.raises(TargetError, match="identity file /nowhere/key does not exist"):
+        resolve("devbox", identity="/nowhere/key")
 
 
 def test_it_follows_a_proxy_jump(ssh_config):
