@@ -81,6 +81,9 @@ export class ProjectView {
       projectId: this.project.id,
       command: provider ? provider.command : undefined,
       label: `${this.project.title} · ${provider ? provider.name : "shell"}`,
+    }).catch((error) => {
+      this.app.showView("projects");  // back to the button that failed, where its error line is
+      throw error;
     });
   }
 
