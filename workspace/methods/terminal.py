@@ -57,7 +57,11 @@ def _attach(call: Call, terminal: Terminal) -> dict:
 
 @method("terminal.open", TERMINAL)
 async def open_terminal(call: Call) -> dict:
-    """Start the user's shell, a command line (run by the shell) or an argv list in a new PTY.
+    """Start a program in a new PTY and attach the calling socket to it.
+
+    ``command`` absent: the user's shell (``$SHELL -l``); a string: a command line
+    that shell runs (``$SHELL -lc LINE``); a list: an argv run as it is, the way a
+    provider from providers.list is started (``["claude"]``).
 
     ``cwd`` defaults to the project's folder (``projectId``), else the server's
     working folder; a relative ``cwd`` is taken from there.
