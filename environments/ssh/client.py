@@ -184,13 +184,14 @@ def _open_private(path: str, flags: int) -> int:
 def _load_key(path: Path, ask: Ask) -> paramiko.PKey | None:
     try:
         return paramiko.PKey.from_path(path)
-    except paramiko.PasswordRequiredException:
+    except TypeError:
+        # cryptography's way of saying the key is encrypted and needs a passphrase.
         passphrase = ask(f"Passphrase for key {path}: ")
         if not passphrase:
             return None
         try:
-            return paramiko.PKey.from_path(path, passphrase=passphrase.encode())
-        except paramiko.SSHException as exc:
+            return paramiko.PKey.from_path(path, password=passphrase.encode())
+        except (ValueError, TypeError, paramiko.SSHException) as exc:
             raise SSHError(f"cannot unlock {path}: wrong passphrase") from exc
     except (OSError, paramiko.SSHException, ValueError) as exc:
         raise SSHError(f"cannot load the key {path}: {exc}") from exc

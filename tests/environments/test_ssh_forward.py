@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 import urllib.request
 
@@ -12,7 +13,7 @@ import pytest
 from environments import credentials
 from environments.models import Environment
 from environments.ssh import store
-from environments.ssh.client import UnknownHostKey, connect, never_ask
+from environments.ssh.client import SSHError, UnknownHostKey, connect, never_ask
 from environments.ssh.service import launch_and_pair, open_forward, stop_environment
 from environments.ssh.serving import ForwardRegistry, connect_signals, forwards
 from environments.ssh.target import resolve
@@ -155,3 +156,18 @@ def test_removing_an_external_environment_leaves_its_server_running(db, sshd, ss
     finally:
         server.stop()
     assert Environment.objects.filter(pk=connected.environment.pk).exists()
+
+
+def test_it_asks_for_the_passphrase_of_an_encrypted_key_and_never_guesses(sshd, ssh_client, tmp_path):
+    locked = tmp_path / "locked_ed25519"
+    locked.write_bytes(sshd.client_key.read_bytes())
+    locked.chmod(0o600)
+    subprocess.run(["ssh-keygen", "-q", "-p", "-N", "correct horse", "-f", str(locked)], check=True)
+    target = resolve("127.0.0.1", port=sshd.port, identity=str(locked))
+    prompts = []
+    connect(target, ask=lambda prompt: prompts.append(prompt) or "correct horse").close()
+    assert prompts == [f"Passphrase for key {locked}: "]
+    with pytest.raises(SSHError, match="wrong passphrase"):
+        connect(target, ask=lambda prompt: "battery staple")
+    with pytest.raises(SSHError, match="permission denied"):
+        connect(target, ask=never_ask)
