@@ -1,4 +1,4 @@
-"""Launch and reach t3site on other machines over SSH (paramiko): ISSUE 6, `manage.py environments ssh`.
+"""Launch and reach t3site on other machines over SSH (paramiko): `manage.py environments ssh`.
 
 Modules: target (~/.ssh/config), client (host keys, auth), remote (probe, start or
 reuse, pair, stop, on the remote), launcher (the script that runs there), forward
