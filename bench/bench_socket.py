@@ -40,8 +40,10 @@ def main() -> None:
             process = psutil.Process(server.process.pid)
             rss_idle = process.memory_info().rss
 
-            tokens = [json.loads(manage(home, "auth", "pairing", "create", "--json", "--ttl", "1h").stdout)["token"]
-                      for _ in range(args.pairs)]
+            tokens = [
+                json.loads(manage(home, "auth", "pairing", "create", "--json", "--ttl", "1h").stdout)["token"]
+                for _ in range(args.pairs)
+            ]
             pair_ms, session_token = [], None
             for token in tokens:
                 started = time.perf_counter()
@@ -72,7 +74,8 @@ def main() -> None:
 
             print(f"pairing exchange (HTTP, bearer):  {percentiles(pair_ms)}")
             print(f"ticket + socket + first probe:    {percentiles(connect_ms)}")
-            print(f"server.probe round trip:          {percentiles(call_ms)}; {args.calls / elapsed:.0f} calls/s sequential")
+            rate = args.calls / elapsed
+            print(f"server.probe round trip:          {percentiles(call_ms)}; {rate:.0f} calls/s sequential")
             print(f"server RSS: {rss_idle / 2**20:.1f} MiB idle, {rss_after / 2**20:.1f} MiB after the run")
         finally:
             server.stop()

@@ -57,8 +57,10 @@ class SocketRegistry:
 
     def add(self, session_id: str, channel_name: str) -> None:
         self._channels.setdefault(session_id, set()).add(channel_name)
-        if self._watcher is None or self._watcher.done():
-            self._watcher = asyncio.get_running_loop().create_task(self._watch())
+        loop = asyncio.get_running_loop()
+        # A watcher of another (finished) event loop never runs again: start a new one.
+        if self._watcher is None or self._watcher.done() or self._watcher.get_loop() is not loop:
+            self._watcher = loop.create_task(self._watch())
 
     def discard(self, session_id: str, channel_name: str) -> None:
         channels = self._channels.get(session_id)

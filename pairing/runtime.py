@@ -36,7 +36,7 @@ def running_server() -> dict | None:
     if not psutil.pid_exists(runtime["pid"]):
         return None
     try:
-        with urllib.request.urlopen(
+        with urllib.request.urlopen(  # noqa: S310 - an http:// URL we build from the runtime file
             local_origin(runtime) + "/.well-known/t3/environment", timeout=PROBE_TIMEOUT_SECONDS
         ) as response:
             descriptor = json.load(response)

@@ -80,6 +80,8 @@ def open_cors(methods: str) -> Callable:
                 except BadRequest as exc:
                     response = error("bad_request", exc.message, 400)
             response["Access-Control-Allow-Origin"] = "*"
+            # Without this, a hosted page cannot read how long a rate limit lasts.
+            response["Access-Control-Expose-Headers"] = "Retry-After"
             response["Vary"] = "Origin"
             return response
 

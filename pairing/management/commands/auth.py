@@ -5,37 +5,15 @@ from __future__ import annotations
 from django.core.management.base import CommandError
 
 from pairing import scopes as scope_rules
+from pairing.cli import add_grant_options, issue_link, link_document, parse_ttl
 from pairing.models import DeviceSession, PairingCredential
 from pairing.runtime import running_server
 from t3site import clock
 from t3site.commands import StateCommand
-from t3site.durations import DurationError, format_duration, parse_duration
+from t3site.durations import format_duration
 
 PAIRING_HELP = "one-time pairing links (tokens a device exchanges for a session)"
 SESSION_HELP = "device sessions (what a paired device holds)"
-
-
-def _ttl(text: str) -> int:
-    try:
-        return parse_duration(text)
-    except DurationError as exc:
-        raise CommandError(f"--ttl: {exc}") from None
-
-
-def _add_grant_options(parser, default_ttl: str, ttl_help: str) -> None:
-    parser.add_argument("--ttl", default=default_ttl, help=f"{ttl_help} (90s, 5m, 1h, 30d; default {default_ttl})")
-    parser.add_argument("--label", default="", help="a name to recognise it by")
-    parser.add_argument(
-        "--role", choices=scope_rules.ROLES, default=scope_rules.OWNER, help="owner (every scope) or client"
-    )
-    parser.add_argument(
-        "--scope",
-        action="append",
-        choices=scope_rules.ALL_SCOPES,
-        dest="scopes",
-        help="narrow a client to these scopes (repeat it); a client gets read, write and terminal by default",
-    )
-    parser.add_argument("--json", action="store_true", help="print one JSON document")
 
 
 class Command(StateCommand):
@@ -49,9 +27,11 @@ class Command(StateCommand):
         create = pairing_verbs.add_parser(
             "create",
             help="mint a pairing link and print its token",
-            description="Mint a one-time pairing link and print its token (and URL, with --base-url or a running server).",
+            description=(
+                "Mint a one-time pairing link and print its token (and URL, with --base-url or a running server)."
+            ),
         )
-        _add_grant_options(create, "5m", "how long the link can be used")
+        add_grant_options(create, "5m", "how long the link can be used")
         create.add_argument(
             "--base-url", help="the server URL to build the pairing URL from, like http://192.168.1.20:3773"
         )
@@ -67,7 +47,7 @@ class Command(StateCommand):
             help="issue a session directly and print its bearer token",
             description="Issue a device session without pairing and print its bearer token (shown once).",
         )
-        _add_grant_options(issue, "30d", "idle lifetime: the session ends after this long unused")
+        add_grant_options(issue, "30d", "idle lifetime: the session ends after this long unused")
         listing = session_verbs.add_parser("list", help="list live sessions (never their tokens)")
         listing.add_argument("--json", action="store_true", help="print one JSON document")
         listing.add_argument("--all", action="store_true", help="include revoked and expired sessions")
@@ -82,23 +62,11 @@ class Command(StateCommand):
     # pairing links
 
     def pairing_create(self, *, ttl, label, role, scopes, base_url, json, **_):
-        try:
-            link, code = PairingCredential.objects.issue(role=role, scopes=scopes, label=label, ttl_seconds=_ttl(ttl))
-        except scope_rules.ScopeError as exc:
-            raise CommandError(str(exc)) from None
+        link, code = issue_link(role=role, scopes=scopes, label=label, ttl=ttl)
         if base_url is None:
             runtime = running_server()
             base_url = runtime["origin"] if runtime else None
-        data = {
-            "id": link.id,
-            "token": code,
-            "expiresAt": clock.iso(link.expires_at),
-            "role": link.role,
-            "scopes": link.scopes,
-            "label": link.label,
-        }
-        if base_url:
-            data["pairingUrl"] = f"{base_url.rstrip('/')}/pair#token={code}"
+        data = link_document(link, code, f"{base_url.rstrip('/')}/pair#token={code}" if base_url else None)
         if json:
             return self.print_json(data)
         self.stdout.write(f"Pairing link {link.id} ({link.role}: {' '.join(link.scopes)}), expires {data['expiresAt']}")
@@ -133,7 +101,7 @@ class Command(StateCommand):
     def session_issue(self, *, ttl, label, role, scopes, json, **_):
         try:
             session, token = DeviceSession.objects.issue(
-                role=role, scopes=scopes, label=label, idle_ttl_seconds=_ttl(ttl), auth_mode="cli"
+                role=role, scopes=scopes, label=label, idle_ttl_seconds=parse_ttl(ttl), auth_mode="cli"
             )
         except scope_rules.ScopeError as exc:
             raise CommandError(str(exc)) from None

@@ -10,13 +10,11 @@ from endpoints import tailscale as ts
 from endpoints.descriptor import environment_id
 from endpoints.links import pairing_url
 from endpoints.verification import verify
-from pairing import scopes as scope_rules
-from pairing.models import PairingCredential
+from pairing.cli import add_grant_options, issue_link, link_document, parse_ttl
 from pairing.qr import terminal_qr
 from pairing.runtime import running_server
 from t3site import clock
 from t3site.commands import StateCommand
-from t3site.durations import DurationError, parse_duration
 
 
 class Command(StateCommand):
@@ -27,28 +25,15 @@ class Command(StateCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--ttl", default="5m", help="how long the link can be used (90s, 5m, 1h, 30d; default 5m)")
-        parser.add_argument("--label", default="", help="a name for the device that will use it")
-        parser.add_argument("--role", choices=scope_rules.ROLES, default=scope_rules.OWNER, help="owner or client")
-        parser.add_argument(
-            "--scope",
-            action="append",
-            choices=scope_rules.ALL_SCOPES,
-            dest="scopes",
-            help="narrow a client link (repeat it)",
-        )
+        add_grant_options(parser, "5m", "how long the link can be used")
         parser.add_argument(
             "--tailscale",
             action="store_true",
             help="print the Tailscale HTTPS link (Serve is set up for the running server if it is not yet)",
         )
-        parser.add_argument("--json", action="store_true", help="print one JSON document instead")
 
     def handle(self, *args, ttl, label, role, scopes, tailscale, json, **options):
-        try:
-            ttl_seconds = parse_duration(ttl)
-        except DurationError as exc:
-            raise CommandError(f"--ttl: {exc}") from None
+        parse_ttl(ttl)  # a typo fails before anything else happens
         runtime = running_server()
         if runtime is None:
             raise CommandError(
@@ -56,23 +41,10 @@ class Command(StateCommand):
                 "start one with `python manage.py serve`"
             )
         base_url = self._tailscale_url(runtime["port"]) if tailscale else runtime["origin"]
-        try:
-            link, code = PairingCredential.objects.issue(role=role, scopes=scopes, label=label, ttl_seconds=ttl_seconds)
-        except scope_rules.ScopeError as exc:
-            raise CommandError(str(exc)) from None
+        link, code = issue_link(role=role, scopes=scopes, label=label, ttl=ttl)
         link_url = pairing_url(base_url, code)
         if json:
-            return self.print_json(
-                {
-                    "id": link.id,
-                    "token": code,
-                    "expiresAt": clock.iso(link.expires_at),
-                    "role": link.role,
-                    "scopes": link.scopes,
-                    "label": link.label,
-                    "pairingUrl": link_url,
-                }
-            )
+            return self.print_json(link_document(link, code, link_url))
         self.stdout.write(f"Pairing URL: {link_url}")
         self.stdout.write(terminal_qr(link_url))
         self.stdout.write(f"Works once, until {clock.iso(link.expires_at)} ({link.role}: {' '.join(link.scopes)}).")

@@ -1,0 +1,58 @@
+"""What the `auth` and `pair` commands share: grant options, TTLs, and minting a link."""
+
+from __future__ import annotations
+
+from django.core.management.base import CommandError
+
+from pairing import scopes as scope_rules
+from pairing.models import PairingCredential
+from t3site import clock
+from t3site.durations import DurationError, parse_duration
+
+
+def add_grant_options(parser, default_ttl: str, ttl_help: str) -> None:
+    """Add --ttl, --label, --role, --scope and --json: what a pairing link or session grants."""
+    parser.add_argument("--ttl", default=default_ttl, help=f"{ttl_help} (90s, 5m, 1h, 30d; default {default_ttl})")
+    parser.add_argument("--label", default="", help="a name to recognise it by")
+    parser.add_argument(
+        "--role", choices=scope_rules.ROLES, default=scope_rules.OWNER, help="owner (every scope) or client"
+    )
+    parser.add_argument(
+        "--scope",
+        action="append",
+        choices=scope_rules.ALL_SCOPES,
+        dest="scopes",
+        help="narrow a client to these scopes (repeat it); a client gets read, write and terminal by default",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def parse_ttl(text: str) -> int:
+    try:
+        return parse_duration(text)
+    except DurationError as exc:
+        raise CommandError(f"--ttl: {exc}") from None
+
+
+def issue_link(*, role: str, scopes: list[str] | None, label: str, ttl: str) -> tuple[PairingCredential, str]:
+    """Mint a pairing link from command options; a bad role/scope mix is a CommandError."""
+    ttl_seconds = parse_ttl(ttl)
+    try:
+        return PairingCredential.objects.issue(role=role, scopes=scopes, label=label, ttl_seconds=ttl_seconds)
+    except scope_rules.ScopeError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def link_document(link: PairingCredential, code: str, pairing_url: str | None) -> dict:
+    """Return the `--json` document of a new link (CONTRACT section 2)."""
+    data = {
+        "id": link.id,
+        "token": code,
+        "expiresAt": clock.iso(link.expires_at),
+        "role": link.role,
+        "scopes": link.scopes,
+        "label": link.label,
+    }
+    if pairing_url:
+        data["pairingUrl"] = pairing_url
+    return data
