@@ -331,7 +331,8 @@ def test_it_closes_every_terminal_of_a_project_for_its_removal(owner_device, tmp
         socket = await Socket.open(owner_device)
         opened = [await socket.call("terminal.open", projectId=project.id, **SIZE) for _ in range(2)]
         other = await socket.call("terminal.open", command=["cat"], **SIZE)
-        assert registry.close_project_terminals(project.id) == 2
+        removed = await socket.call("projects.remove", id=project.id, force=True)
+        assert removed["closedTerminals"] == 2
         for terminal in opened:
             await socket.until_exit(terminal["terminalId"])
         listed = (await socket.call("terminal.list"))["terminals"]

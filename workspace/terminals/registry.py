@@ -81,19 +81,6 @@ async def close(terminal_id: str) -> int | None:
     return exit_code
 
 
-def close_project_terminals(project_id: str) -> int:
-    """Start closing every running terminal of a project in this process; return how many.
-
-    Safe to call from the event loop or from a worker thread (a project's
-    removal runs in one): the closes run on the terminals' loop, and each sends
-    ``terminal.exit`` to its sockets when done.
-    """
-    doomed = [t for t in list(_terminals.values()) if t.project_id == project_id and not t.exited]
-    for terminal in doomed:
-        asyncio.run_coroutine_threadsafe(close(terminal.id), terminal.loop)
-    return len(doomed)
-
-
 def stop_all() -> None:
     """Stop every terminal of this process now, blocking up to a short grace (the server is stopping).
 
