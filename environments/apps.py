@@ -5,3 +5,10 @@ class EnvironmentsConfig(AppConfig):
     name = "environments"
     verbose_name = "Saved environments"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from environments.ssh import serving
+
+        # Only receivers are connected here: the forwards open when `serve` sends server_started,
+        # so commands, migrations and tests that never start a server open no SSH connection.
+        serving.connect_signals()

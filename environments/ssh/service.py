@@ -187,15 +187,17 @@ def stop_environment(environment: Environment, *, ask: Ask = ask_at_terminal) ->
     """
     from environments.ssh import serving
 
-    serving.forwards.close(environment.environment_id)
     route = store.get(environment.environment_id)
+    # Forget the route before closing the forward: the `serve` process's reconcile would otherwise
+    # open it again meanwhile, and its reconnect starts the remote server this is about to stop.
+    store.delete(environment.environment_id)
+    serving.forwards.close(environment.environment_id)
     if environment.kind != Environment.SSH or route is None:
         return Stopped(False, None, "No SSH launch record here: nothing to stop on the remote.")
     target = target_of(environment, route)
     try:
         connection = connect(target, ask=ask)
     except SSHError as exc:
-        store.delete(environment.environment_id)
         return Stopped(False, route.mode, f"Could not reach {target.display} to stop its server: {exc}")
     try:
         remote = RemoteT3site(connection, route.remote_dir)
@@ -205,7 +207,6 @@ def stop_environment(environment: Environment, *, ask: Ask = ask_at_terminal) ->
         return Stopped(False, route.mode, f"Could not stop the server on {target.display}: {exc}")
     finally:
         connection.close()
-    store.delete(environment.environment_id)
     if answer.get("stopped"):
         return Stopped(True, "managed", f"Stopped the t3site server on {target.display} (the launcher started it).")
     return Stopped(False, answer.get("mode"), f"Left the t3site server on {target.display} running (not ours to stop).")

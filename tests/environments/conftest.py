@@ -1,4 +1,4 @@
-"""Fixtures for saved environments: a second real server, a server that is not t3site, a dead port."""
+"""Fixtures for saved environments: a second real server, a server that is not t3site, a dead port, a real sshd."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from tests.support.server import start_server
+from tests.support.sshd import install_remote, start_sshd, stop_remote_servers
 
 
 @pytest.fixture
@@ -43,3 +44,19 @@ def plain_http_server(tmp_path):
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
     httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def sshd(tmp_path_factory):
+    """A real OpenSSH server on a free loopback port, one per test module (tests.support.sshd)."""
+    running = start_sshd(tmp_path_factory.mktemp("sshd"))
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def remote(tmp_path):
+    """A t3site base folder on the "remote" (this machine, installed from this checkout); its servers die after."""
+    folder = install_remote(tmp_path / "remote")
+    yield folder
+    stop_remote_servers(folder)

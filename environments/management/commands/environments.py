@@ -11,6 +11,7 @@ from environments.hosts import BadAddress, PairingLink, normalize_host, parse_pa
 from environments.models import Environment
 from environments.remote import BackendError, log_out, pair
 from environments.ssh.command import add_ssh_parser, run_ssh
+from environments.ssh.service import stop_environment
 from t3site.commands import StateCommand
 
 LABEL_MAX_LENGTH = 200
@@ -44,7 +45,11 @@ class Command(StateCommand):
         rename.add_argument("label", help="the new name")
 
         remove = verbs.add_parser(
-            "remove", help="remove a saved environment, log its session out and drop its stored credential"
+            "remove",
+            help="remove a saved environment, log its session out and drop its stored credential",
+            description="Log the environment's session out and forget it. For an SSH environment, also close "
+            "its forward and stop its remote server if `environments ssh` started it (managed); a server it "
+            "found running (external) keeps running.",
         )
         remove.add_argument("id", help="its id or environmentId, from `environments list`")
 
@@ -116,13 +121,19 @@ class Command(StateCommand):
 
     def handle_remove(self, *, id, **_):
         environment = self._find(id)
-        token = credentials.get(environment.environment_id)
-        # Log the session out first, so the removed entry does not leave a live credential behind.
-        logged_out = token is not None and log_out(environment.http_base_url, token)
         key, label = environment.id, environment.label
+        unrevoked = False
+        if environment.kind == Environment.SSH:
+            # Its backend is reached through SSH, not its forward (which may be closed): log out and
+            # stop the remote server there, if `environments ssh` started it.
+            self.stdout.write(stop_environment(environment).message)
+        else:
+            token = credentials.get(environment.environment_id)
+            # Log the session out first, so the removed entry does not leave a live credential behind.
+            unrevoked = token is not None and not log_out(environment.http_base_url, token)
         environment.remove()
         self.stdout.write(f"Removed {key} ({label!r}).")
-        if token is not None and not logged_out:
+        if unrevoked:
             self.stdout.write(
                 "Its session could not be logged out on the backend (unreachable?): "
                 "revoke it there with `manage.py auth session list` and `auth session revoke ID`."
