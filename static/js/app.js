@@ -1,8 +1,15 @@
-// The web client's entry point: the workspace app for this server, through its session cookie.
-import { Backend } from "./api.js";
-import { WorkspaceApp } from "./workspace/shell.js";
+// The web client's entry point: the workspace app for this server, through its session cookie, or
+// for the saved environment named by ?environment=<environmentId>, through the same code.
+// Switching environments is a navigation to another ?environment=: one page, one backend.
+import { openTarget } from "./workspace/opening.js";
+import { showBlocked, WorkspaceApp } from "./workspace/shell.js";
 
-const app = new WorkspaceApp(new Backend());
-// A handle for the browser console (and the end-to-end tests, which drop the socket on purpose).
-window.t3site = app;
-app.start();
+const target = await openTarget(new URLSearchParams(window.location.search).get("environment"));
+if (target.blocked) {
+  showBlocked(target.blocked);
+} else {
+  const app = new WorkspaceApp(target.backend, target.options);
+  // A handle for the browser console (and the end-to-end tests, which drop the socket on purpose).
+  window.t3site = app;
+  app.start();
+}

@@ -12,6 +12,8 @@ from tests.support.system import require_program
 PHONE_WINDOW = (390, 844)
 DESKTOP_WINDOW = (1280, 900)
 WAIT_SECONDS = 15
+# Headless Chromium will not make a window narrower than about 500 px: below that, emulate the viewport.
+NARROWEST_WINDOW_PX = 500
 
 
 @contextmanager
@@ -42,9 +44,20 @@ def chromium(window: tuple[int, int] = DESKTOP_WINDOW) -> Iterator[object]:
             options.add_argument(flag)
         driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
         try:
+            if window[0] < NARROWEST_WINDOW_PX:
+                emulate_screen(driver, window)
             yield driver
         finally:
             driver.quit()
+
+
+def emulate_screen(driver, window: tuple[int, int]) -> None:
+    """Make the page see a phone's screen of ``window`` (width, height) CSS pixels, touch included."""
+    width, height = window
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": True},
+    )
 
 
 def wait_for(condition: Callable[[], object], timeout: float = WAIT_SECONDS, message: str = "condition") -> object:

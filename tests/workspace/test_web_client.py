@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from tests.support.browser import PHONE_WINDOW, chromium, text_of, wait_for
+from tests.support.browser import PHONE_WINDOW, chromium, emulate_screen, text_of, wait_for
 from tests.support.server import command_env, manage, start_server
 
 REVOKED_MESSAGE = "This device's access was revoked or expired: pair again."
@@ -21,15 +21,9 @@ def paired_phone(server, token: str):
     from selenium.webdriver.common.by import By
 
     with chromium(PHONE_WINDOW) as browser:
-        # Headless Chromium will not make a window narrower than 500px; emulate the phone's viewport.
-        width, height = PHONE_WINDOW
-        browser.execute_cdp_cmd(
-            "Emulation.setDeviceMetricsOverride",
-            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": True},
-        )
         browser.get(f"{server.base_url}/pair#token={token}")
         wait_for(lambda: text_of(browser, "app-connection") == "open", message="the socket to open")
-        assert browser.execute_script("return window.innerWidth") == width
+        assert browser.execute_script("return window.innerWidth") == PHONE_WINDOW[0]
         browser.by = By
         yield browser
 
@@ -144,9 +138,7 @@ def test_it_fits_the_terminal_to_the_screen_and_takes_lines_from_the_phone_keybo
     wait_for(lambda: portrait in terminal_output(phone), message=f"the PTY sized {portrait}")
 
     # Turning the phone sideways refits the terminal and resizes the PTY to match.
-    phone.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride", {"width": 844, "height": 390, "deviceScaleFactor": 1, "mobile": True}
-    )
+    emulate_screen(phone, (844, 390))
     landscape = wait_for(lambda: shown_size(phone) != portrait and shown_size(phone), message="the terminal to refit")
     time.sleep(0.5)  # the resize is debounced, then travels over the socket
     send_line(phone, "clear; stty size")
@@ -188,8 +180,20 @@ def test_it_starts_an_agent_cli_as_a_terminal_in_the_project(tmp_path, project_f
             wait_for(lambda: "python3" in text_of(phone, "terminal-tabs"), message="the agent's terminal tab")
             wait_for(lambda: ">>>" in terminal_output(phone), message="the REPL prompt")
             run_in_terminal(phone, "import os; print(os.getcwd())", str(project_folder))
+
+            # A new page labels the terminal it finds with the command line, not the shell that runs it.
+            phone.refresh()
+            click(phone, "#tab-terminals")
+            wait_for(lambda: text_of(phone, "terminal-tabs").startswith("site · python3"), message="the tab label")
     finally:
         server.stop()
+
+
+def test_it_names_this_server_in_the_header_and_links_an_owner_to_its_admin_pages(phone, server):
+    wait_for(lambda: text_of(phone, "app-place-label"), message="the server's label")
+    assert text_of(phone, "app-place-host") == server.base_url.removeprefix("http://")
+    links = [link.get_attribute("href") for link in phone.find_elements(phone.by.CSS_SELECTOR, "#app-admin a")]
+    assert links == [f"{server.base_url}/admin/", f"{server.base_url}/settings/connections/"]
 
 
 def test_it_hides_what_a_read_only_device_cannot_do(server, project_folder):

@@ -2,7 +2,7 @@
 // The backend is a parameter so the same code can drive another saved environment
 // (a base URL plus a bearer token) as well as this server through its cookie.
 import { CLOSE_SESSION_ENDED, RpcSocket } from "../api.js";
-import { byId, selectTab } from "./dom.js";
+import { byId, el, selectTab } from "./dom.js";
 import { FolderPicker } from "./picker.js";
 import { ProjectView } from "./project.js";
 import { ProjectsView } from "./projects.js";
@@ -10,12 +10,43 @@ import { TerminalsView } from "./terminals.js";
 
 const ENDED_MESSAGE = "This device's access was revoked or expired: ";
 
+// The header names what is open: `place` is { label, host }; an empty label waits for server.info.
+function showPlace({ label, host }) {
+  byId("app-place-label").textContent = label;
+  byId("app-place-host").textContent = host;
+}
+
+function showPill(text, kind) {
+  const pill = byId("app-connection");
+  pill.textContent = text;
+  pill.dataset.kind = kind;
+}
+
+// The saved environment cannot be opened (see opening.js): say why and where to go instead.
+export function showBlocked({ place, pill, title, next, links }) {
+  showPlace(place);
+  showPill(pill, "bad");
+  byId("app-blocked-title").textContent = title;
+  byId("app-blocked-next").textContent = next;
+  byId("app-blocked-links").replaceChildren(...links.map(({ href, text }) => el("a", { href }, text)));
+  byId("app-blocked").hidden = false;
+}
+
 export class WorkspaceApp {
-  constructor(backend, { pairUrl = "/pair" } = {}) {
+  // pairUrl: where "pair again" leads. forget: what logging out also does (a saved environment
+  // removes itself); without it the page reloads to this server's "not paired" screen.
+  constructor(backend, { place, pairUrl = "/pair", forget = null }) {
     this.backend = backend;
+    this.place = place;
     this.pairUrl = pairUrl;
+    this.forget = forget;
     this.rpc = null;
     this.scopes = new Set();
+  }
+
+  // Only this server's own pages hold its cookie, which its admin and Connections pages need.
+  get ownServer() {
+    return !this.backend.baseUrl;
   }
 
   can(scope) {
@@ -23,16 +54,18 @@ export class WorkspaceApp {
   }
 
   async start() {
+    showPlace(this.place);
     let session;
     try {
       session = await this.backend.session();
     } catch (error) {
-      this.showPill("offline", "bad");
+      showPill("offline", "bad");
       byId("app-message").textContent = error.message;
       return;
     }
     if (!session.authenticated) {
-      this.showPill("not paired", "bad");
+      showPill("not paired", "bad");
+      byId("app-unpaired-pair").href = this.pairUrl;
       byId("app-unpaired").hidden = false;
       return;
     }
@@ -53,16 +86,10 @@ export class WorkspaceApp {
     await this.rpc.connect();
   }
 
-  showPill(text, kind) {
-    const pill = byId("app-connection");
-    pill.textContent = text;
-    pill.dataset.kind = kind;
-  }
-
   showDevice(session) {
     byId("app-device").textContent = `${session.label || "this browser"} (${session.role})`;
     byId("app-scopes").textContent = session.scopes.join(", ");
-    byId("app-admin").hidden = !this.can("admin");
+    byId("app-admin").hidden = !(this.ownServer && this.can("admin"));
   }
 
   // Actions the session lacks are hidden, not left to fail: data-scope="write" etc.
@@ -78,7 +105,12 @@ export class WorkspaceApp {
     byId("app-logout").addEventListener("click", async () => {
       this.rpc.close();
       await this.backend.logout().catch(() => {});
-      window.location.reload();
+      if (this.forget) {
+        await this.forget().catch(() => {});
+        window.location.assign("/environments");
+      } else {
+        window.location.reload();
+      }
     });
   }
 
@@ -88,7 +120,7 @@ export class WorkspaceApp {
   }
 
   async onState(state) {
-    this.showPill(state === "connecting" ? "connecting…" : state, state === "open" ? "good" : "warn");
+    showPill(state === "connecting" ? "connecting…" : state, state === "open" ? "good" : "warn");
     if (state !== "open") return;
     // Every (re)connect: reload what may have changed while the socket was down.
     await this.projects.load();  // first: terminal tabs are labelled with project titles
@@ -96,6 +128,7 @@ export class WorkspaceApp {
     try {
       const info = await this.rpc.call("server.info");
       byId("app-server").textContent = `${info.label} · ${info.platform.os}/${info.platform.arch} · t3site ${info.serverVersion}`;
+      if (!this.place.label) showPlace({ ...this.place, label: info.label });
     } catch {
       // The socket dropped again; the next "open" retries.
     }
@@ -103,7 +136,7 @@ export class WorkspaceApp {
 
   // The socket stopped for good (RpcSocket does not retry 4401/4403/4410): say why and how to recover.
   onEnded({ code, reason }) {
-    this.showPill("access ended", "bad");
+    showPill("access ended", "bad");
     byId("app-paired").hidden = true;
     this.picker.close();
     const ended = byId("app-ended");

@@ -167,7 +167,7 @@ export class TerminalsView {
   labelFor(terminal) {
     const project = this.app.projects.find(terminal.projectId);
     const place = project ? project.title : (terminal.cwd || "").split(/[\\/]/).filter(Boolean).pop() || "terminal";
-    return `${place} · ${programOf(terminal.command)}`;
+    return `${place} · ${commandOf(terminal.command)}`;
   }
 
   updateChrome() {
@@ -197,9 +197,12 @@ export class TerminalsView {
   }
 }
 
-// terminal.list gives the argv; a command line was run as [shell, "-c", line].
-function programOf(argv) {
+// terminal.list gives the argv. The server runs a command line as [shell, "-lc", line], and an argv
+// client may send [shell, "-c", line] itself: either way the line, not the shell, is what was asked for.
+const SHELL_LINE_FLAGS = new Set(["-c", "-lc"]);
+
+function commandOf(argv) {
   if (!argv || !argv.length) return "shell";
-  const line = argv[1] === "-c" && argv[2] ? argv[2] : argv[0];
-  return line.trim().split(/\s+/)[0].split("/").pop();
+  if (SHELL_LINE_FLAGS.has(argv[1]) && argv[2]?.trim()) return argv[2].trim();
+  return argv[0].split("/").pop();
 }

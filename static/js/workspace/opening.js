@@ -1,0 +1,63 @@
+// Which backend the app opens: this server through its session cookie, or the saved environment
+// named by ?environment=<environmentId> through the credential this browser keeps for it.
+// A saved environment is checked before anything is sent to it: another server answering at the
+// saved address is reported, never connected to.
+import { Backend } from "../api.js";
+import { backendFor, checkDescriptor, findEnvironment, markConnected, remove } from "../environments.js";
+import { messageFor } from "../pairing/messages.js";
+
+const ENVIRONMENTS_URL = "/environments";
+
+export const pairAgainUrl = (httpBaseUrl) => `/pair?host=${encodeURIComponent(httpBaseUrl)}`;
+
+const hostOf = (httpBaseUrl) => httpBaseUrl.replace(/^https?:\/\//, "");
+
+// → { backend, options } for WorkspaceApp, or { blocked: { place, pill, title, next, links } }.
+export async function openTarget(environmentId) {
+  if (environmentId === null) {
+    return { backend: new Backend(), options: { place: { label: "", host: window.location.host } } };
+  }
+  const environment = await findEnvironment(environmentId);
+  if (!environment) {
+    return blocked({ label: "unknown environment", host: "" }, "not saved",
+      "This environment is not saved in this browser.",
+      "Browser storage belongs to one address: open it from the list of saved environments here, or pair with it again.");
+  }
+  const place = { label: environment.label, host: hostOf(environment.httpBaseUrl) };
+  const pairAgain = { href: pairAgainUrl(environment.httpBaseUrl), text: "Pair again" };
+  const check = await checkDescriptor(environment);
+  if (check.status === "changed") {
+    const { label, environmentId: found } = check.descriptor;
+    return blocked(place, "environment changed",
+      `Another server (${label}, ${found}) now answers at ${environment.httpBaseUrl}.`,
+      `Its environmentId is not the saved ${environment.environmentId}, so t3site does not connect to it. `
+        + "If it is the server you want, pair with it again.",
+      pairAgain);
+  }
+  if (check.status === "unreachable") {
+    const { title, next, link } = messageFor({
+      code: check.reason, host: environment.httpBaseUrl, directLink: `${environment.httpBaseUrl}/pair`,
+    });
+    return blocked(place, "unreachable", title, next, link ? { href: link, text: link } : null);
+  }
+  const backend = backendFor(environment);
+  if (!backend) {
+    return blocked(place, "not paired", `This browser holds no session on ${environment.label}.`,
+      "It is saved on this server, but pairing happened in another browser: pair this one too.", pairAgain);
+  }
+  markConnected(environment);
+  return {
+    backend,
+    options: {
+      place,
+      pairUrl: pairAgainUrl(environment.httpBaseUrl),
+      // Logging out of a saved environment also forgets it: its entry would only hold a dead token.
+      forget: () => remove(environment),
+    },
+  };
+}
+
+function blocked(place, pill, title, next, link = null) {
+  const links = [link, { href: ENVIRONMENTS_URL, text: "Saved environments" }].filter(Boolean);
+  return { blocked: { place, pill, title, next, links } };
+}
