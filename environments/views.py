@@ -1,4 +1,4 @@
-"""The /pair and /environments pages and the saved-environments API (CONTRACT section 7).
+"""The /pair and /environments pages, the saved-environments API (CONTRACT section 7) and SSH launch.
 
 The API is CORS ``*`` like the rest of t3site's API: a bearer token is never
 sent by the browser on its own, so a foreign page can only use one it already
@@ -13,8 +13,11 @@ from django.views.decorators.http import require_GET
 
 from environments.hosts import BadAddress, normalize_host, ws_base_url
 from environments.models import Environment
+from environments.ssh.client import SSHError, UnknownHostKey, never_ask
+from environments.ssh.service import launch_and_pair, stop_environment
+from environments.ssh.target import DEFAULT_REMOTE_DIR, TargetError
 from pairing.decorators import session_required
-from pairing.scopes import READ, WRITE
+from pairing.scopes import ADMIN, READ, WRITE
 from t3site.http import BadRequest, answer, error, no_store, open_cors, read_json
 
 LABEL_MAX_LENGTH = 200
@@ -97,12 +100,12 @@ def _paired_environment(body: dict) -> dict:
     }
 
 
-def _lacks_scope(request):
-    """Return the refusal for a session without the scope this method needs (read to look, write to change)."""
-    needed = READ if request.method == "GET" else WRITE
-    if request.device_session.has_scope(needed):
-        return None
-    return error("insufficient_scope", f"this device's session lacks the {needed!r} scope", 403)
+def _lacks_scope(request, *also: str):
+    """Return the refusal for a session without the scopes this method needs (read to look, write to change)."""
+    for needed in (READ if request.method == "GET" else WRITE, *also):
+        if not request.device_session.has_scope(needed):
+            return error("insufficient_scope", f"this device's session lacks the {needed!r} scope", 403)
+    return None
 
 
 @open_cors("GET, POST, OPTIONS")
@@ -130,6 +133,66 @@ def environment_detail(request, key: str):
         environment.rename(_label(read_json(request), required=True))
     elif request.method == "DELETE":
         removed = {"id": environment.id, "environmentId": environment.environment_id, "removed": True}
+        if environment.kind == Environment.SSH:
+            # Nobody is at a terminal to type a passphrase: a key that needs one fails to stop the
+            # remote server, and the message says so.
+            removed["message"] = stop_environment(environment, ask=never_ask).message
         environment.remove()
         return answer(removed)
     return answer(environment.as_dict())
+
+
+def _ssh_launch(body: dict) -> dict:
+    """Return launch_and_pair's arguments for a POSTed SSH target, or raise BadRequest."""
+    target = body.get("target")
+    if not isinstance(target, str) or not target.strip():
+        raise BadRequest('target must be "[user@]host"')
+    port = body.get("port")
+    if port is not None and (not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536):
+        raise BadRequest("port must be a port number")
+    optional = {name: body.get(name) or None for name in ("identity", "remoteDir")}
+    if any(value is not None and not isinstance(value, str) for value in optional.values()):
+        raise BadRequest("identity and remoteDir must be paths")
+    accept = body.get("acceptNewHostKey", False)
+    if not isinstance(accept, bool):
+        raise BadRequest("acceptNewHostKey must be true or false")
+    return {
+        "text": target.strip(),
+        "port": port,
+        "identity": optional["identity"],
+        "label": _label(body, required=False) or None,
+        "remote_dir": optional["remoteDir"] or DEFAULT_REMOTE_DIR,
+        "accept_new_host_key": accept,
+    }
+
+
+@open_cors("POST, OPTIONS")
+@session_required()
+def environment_ssh(request):
+    """Launch or reuse t3site over SSH, forward to it, pair and save it: `environments ssh` for the web client.
+
+    Needs admin as well as write: it logs in elsewhere with this server's SSH keys and starts
+    programs there. It runs in the request (a few seconds, up to a minute on a slow link);
+    every step is bounded (docs/ssh.md), so it always answers. Nothing can be asked
+    interactively: a key with a passphrase must be in the agent.
+    """
+    if refusal := _lacks_scope(request, ADMIN):
+        return refusal
+    try:
+        connected = launch_and_pair(**_ssh_launch(read_json(request)), ask=never_ask)
+    except UnknownHostKey as exc:
+        # The contract's error shape, plus the fingerprint for the page's "trust this key" step.
+        refusal = {
+            "code": "unknown_host_key",
+            "message": f"this machine's host key is not known yet: its fingerprint is {exc.fingerprint}. "
+            "Check it with the machine's owner before trusting it.",
+            "details": {"fingerprint": exc.fingerprint},
+        }
+        return answer({"error": refusal}, status=409)
+    except TargetError as exc:
+        return error("bad_target", str(exc), 400)
+    except SSHError as exc:
+        return error("ssh_failed", str(exc), 502)
+    # This process's `serve` forward registry opens its own forward on the saved port within seconds.
+    connected.forward.close()
+    return answer(connected.environment.as_dict(), status=201 if connected.created else 200)

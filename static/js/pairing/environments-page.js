@@ -1,11 +1,19 @@
 // The /environments page: every saved environment (this browser's and this server's, merged),
-// whether it answers and still is the same server, and rename / remove / open.
-import { checkDescriptor, checkSession, listEnvironments, remove, rename, WHERE_BOTH, WHERE_BROWSER } from "../environments.js";
+// whether it answers and still is the same server, and rename / remove / open; and, for an owner
+// session here, "Add over SSH" (POST /api/environments/ssh, docs/ssh.md).
+import {
+  checkDescriptor, checkSession, listEnvironments, remove, rename, sessionHere, WHERE_BOTH, WHERE_BROWSER,
+} from "../environments.js";
 import { messageFor } from "./messages.js";
 
 const status = document.getElementById("environments-status");
 const list = document.getElementById("environments-list");
 const template = document.getElementById("environment-row");
+
+// The `serve` process opens the forward of a new SSH environment within seconds (it checks every 5 s):
+// until then, look again rather than call it unreachable.
+const SSH_RECHECK_MS = 2000;
+const SSH_RECHECKS = 10;
 
 const WHERE_TEXT = {
   [WHERE_BROWSER]: "saved in this browser",
@@ -19,8 +27,14 @@ function show(pill, text, kind) {
 }
 
 // Fill in "reachable · paired", "descriptor changed" or "unreachable" for one row.
-async function check(environment, fields) {
+async function check(environment, fields, recheck = SSH_RECHECKS) {
   const found = await checkDescriptor(environment);
+  if (found.status === "unreachable" && environment.kind === "ssh" && recheck > 0 && fields.state.isConnected) {
+    show(fields.state, "forwarding…", "warn");
+    fields.detail.textContent = "Waiting for this server to open its SSH forward.";
+    setTimeout(() => check(environment, fields, recheck - 1), SSH_RECHECK_MS);
+    return;
+  }
   if (found.status === "unreachable") {
     show(fields.state, "unreachable", "bad");
     const { title, next } = messageFor({ code: found.reason, host: environment.httpBaseUrl });
@@ -92,5 +106,74 @@ async function load(message = "") {
     ? `${environments.length} saved environment${environments.length === 1 ? "" : "s"}.`
     : "No saved environments yet. Open a pairing link, or pair with a code.");
 }
+
+const ssh = Object.fromEntries(
+  ["add", "form", "submit", "host-key", "fingerprint", "trust", "cancel", "status", "error", "error-detail"]
+    .map((name) => [name, document.getElementById(`ssh-${name}`)]),
+);
+let pendingLaunch = null;
+
+function sshFailed(message, detail = "") {
+  ssh.error.textContent = message;
+  ssh.error.hidden = false;
+  ssh["error-detail"].textContent = detail;
+  ssh["error-detail"].hidden = !detail;
+}
+
+// POST the launch ourselves rather than through Backend.request: an unknown host key comes back
+// with error.details.fingerprint, which the page shows before anything is trusted.
+async function launch(body) {
+  ssh.submit.disabled = ssh.trust.disabled = true;
+  ssh["host-key"].hidden = ssh.error.hidden = ssh["error-detail"].hidden = true;
+  ssh.status.textContent = "Connecting… this can take up to a minute.";
+  try {
+    const response = await fetch("/api/environments/ssh", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+    const data = await response.json().catch(() => null);
+    const failure = (data && data.error) || { message: `the server answered HTTP ${response.status}` };
+    ssh.status.textContent = "";
+    if (response.ok) {
+      ssh.form.reset();
+      await load(`Saved ${data.label} (${data.httpBaseUrl}, over SSH).`);
+    } else if (failure.code === "unknown_host_key") {
+      pendingLaunch = body;
+      ssh.fingerprint.textContent = failure.details.fingerprint;
+      ssh["host-key"].hidden = false;
+    } else {
+      // The first line says what failed; what follows (the steps that fix it, the remote log) goes below.
+      const [first, ...rest] = failure.message.split("\n");
+      sshFailed(first, rest.join("\n"));
+    }
+  } catch (error) {
+    ssh.status.textContent = "";
+    sshFailed(`Could not reach this server: ${error.message}`);
+  } finally {
+    ssh.submit.disabled = ssh.trust.disabled = false;
+  }
+}
+
+ssh.form.onsubmit = (event) => {
+  event.preventDefault();
+  const value = (name) => ssh.form.elements[name].value.trim();
+  const body = { target: value("target") };
+  if (value("port")) body.port = Number(value("port"));
+  for (const name of ["identity", "label", "remoteDir"]) if (value(name)) body[name] = value(name);
+  launch(body);
+};
+ssh.trust.onclick = () => launch({ ...pendingLaunch, acceptNewHostKey: true });
+ssh.cancel.onclick = () => {
+  ssh["host-key"].hidden = true;
+  ssh.status.textContent = "Not connected: the host key was not trusted.";
+};
+
+// Launching runs programs with this server's SSH keys: only an owner session (admin scope) may.
+sessionHere().then((session) => {
+  ssh.add.hidden = !(session && session.scopes.includes("admin") && session.scopes.includes("write"));
+});
 
 load();
