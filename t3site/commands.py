@@ -11,7 +11,15 @@ from django.db.migrations.executor import MigrationExecutor
 
 
 def ensure_database() -> None:
-    """Apply any pending migrations, so a fresh T3SITE_HOME needs no separate step."""
+    """Apply any pending migrations, so a fresh T3SITE_HOME needs no separate step.
+
+    A SQLite file is switched to write-ahead logging once (the mode is stored in the
+    file): readers then never wait for the server's writes, nor it for theirs.
+    """
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
     executor = MigrationExecutor(connection)
     if executor.migration_plan(executor.loader.graph.leaf_nodes()):
         call_command("migrate", interactive=False, verbosity=0)

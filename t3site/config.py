@@ -90,7 +90,9 @@ def _database(env: environ.Env, state: Path) -> dict:
             # IMMEDIATE takes the write lock up front so two claims never deadlock on upgrade.
             "timeout": 20,
             "transaction_mode": "IMMEDIATE",
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # WAL itself is set once, on the file (t3site.commands.ensure_database): switching
+            # journal modes on every connection can fail while another process writes.
+            "init_command": "PRAGMA synchronous=NORMAL;",
         }
     else:
         database.setdefault("CONN_MAX_AGE", 60)

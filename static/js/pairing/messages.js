@@ -1,6 +1,11 @@
 // What the pairing pages say for every failure: what happened, and what to do next.
 // Pure, so every entry is unit-tested (tests/environments/js/messages.test.mjs).
 
+// Said while a pairing code waits to be used; not when an already-paired environment is opened.
+function unspent(failure) {
+  return failure.opening ? "" : " The code is not spent yet.";
+}
+
 function seconds(value) {
   const total = Math.max(1, Math.round(Number(value) || 600));
   if (total < 90) return `${total} seconds`;
@@ -38,7 +43,7 @@ const MESSAGES = {
   }),
   mixed_content: (f) => ({
     title: `This page is served over https, so the browser will not let it call ${f.host}, which is http.`,
-    next: "Open the server's own pairing page instead (the code is not spent yet):",
+    next: `Open the server's own pairing page instead.${unspent(f)}`,
     link: f.directLink,
   }),
   unreachable_cors: (f) => ({
@@ -47,11 +52,11 @@ const MESSAGES = {
   }),
   unreachable_network: (f) => ({
     title: `${f.host || "The server"} cannot be reached.`,
-    next: "Check that the server is running, that the address and port are right, and that this device is on its network or tailnet. The code is not spent yet.",
+    next: "Check that the server is running, that the address and port are right, and that this device is on its network or tailnet." + unspent(f),
   }),
   not_a_backend: (f) => ({
     title: `${f.host} answers, but it is not a t3site server.`,
-    next: "Check the address and port: the server prints them as “Connection string”. The code is not spent yet.",
+    next: "Check the address and port: the server prints them as “Connection string”." + unspent(f),
   }),
   forbidden_origin: () => ({
     title: "This server only pairs its own pages this way.",
@@ -59,7 +64,7 @@ const MESSAGES = {
   }),
 };
 
-// failure: { code, message?, retryAfter?, host?, directLink? } → { title, next, link? }
+// failure: { code, message?, retryAfter?, host?, directLink?, opening? } → { title, next, link? }
 export function messageFor(failure) {
   const code = failure.code === "bad_request" ? "malformed_token" : failure.code === "network" ? "unreachable_network" : failure.code;
   const make = MESSAGES[code];
