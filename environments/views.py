@@ -153,9 +153,10 @@ def _ssh_launch(body: dict) -> dict:
     optional = {name: body.get(name) or None for name in ("identity", "remoteDir")}
     if any(value is not None and not isinstance(value, str) for value in optional.values()):
         raise BadRequest("identity and remoteDir must be paths")
-    accept = body.get("acceptNewHostKey", False)
-    if not isinstance(accept, bool):
-        raise BadRequest("acceptNewHostKey must be true or false")
+    # The page sends the fingerprint it showed the user: a different key is never recorded.
+    accept = body.get("acceptNewHostKey") or False
+    if accept is not False and not (isinstance(accept, str) and accept.startswith("SHA256:")):
+        raise BadRequest("acceptNewHostKey must be the SHA256: fingerprint you approved")
     return {
         "text": target.strip(),
         "port": port,

@@ -103,10 +103,12 @@ class Connection:
             self._jump.close()
 
 
-def connect(target: Target, *, accept_new_host_key: bool = False, ask: Ask = ask_at_terminal) -> Connection:
+def connect(target: Target, *, accept_new_host_key: bool | str = False, ask: Ask = ask_at_terminal) -> Connection:
     """Return an authenticated Connection to ``target`` (through its ProxyJump, if any).
 
-    The host key is checked against known_hosts before any credential is sent.
+    The host key is checked against known_hosts before any credential is sent. A new
+    key is recorded when ``accept_new_host_key`` is True (the CLI flag, given after the
+    refusal showed the fingerprint) or is the fingerprint of the key the user approved.
     """
     jump = connect(target.proxy_jump, accept_new_host_key=accept_new_host_key, ask=ask) if target.proxy_jump else None
     transport = None
@@ -140,7 +142,7 @@ def _open_socket(target: Target, jump: Connection | None):
         raise SSHError(f"cannot reach {where}: {getattr(exc, 'strerror', None) or exc}") from exc
 
 
-def _check_host_key(target: Target, key: paramiko.PKey, accept_new: bool) -> None:
+def _check_host_key(target: Target, key: paramiko.PKey, accept_new: bool | str) -> None:
     """Refuse a host whose key is unknown or changed; record a new one only when asked to.
 
     Security: trusting a key on first sight (paramiko's AutoAddPolicy) would let anyone
@@ -169,6 +171,12 @@ def _check_host_key(target: Target, key: paramiko.PKey, accept_new: bool) -> Non
         )
     if not accept_new:
         raise UnknownHostKey(target, key)
+    if isinstance(accept_new, str) and accept_new != fingerprint(key):
+        # The user approved the key one connection showed them; this one shows another.
+        raise SSHError(
+            f"the host key of {name} is {fingerprint(key)}, not the {accept_new} you approved: "
+            "someone may be intercepting the connection. Nothing was trusted."
+        )
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     # A last line without its newline would otherwise be joined to ours and both be lost.
     existing = path.read_text(encoding="utf-8") if path.is_file() else ""

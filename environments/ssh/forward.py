@@ -182,5 +182,7 @@ class Forward:
         except (OSError, paramiko.SSHException):
             pass
         finally:
-            channel.close()
+            # Closing a channel whose SSH link already died raises EOFError; it is closed either way.
+            with contextlib.suppress(EOFError, OSError, paramiko.SSHException):
+                channel.close()
             client.close()

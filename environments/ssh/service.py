@@ -81,7 +81,7 @@ def launch_and_pair(
     identity: str | None = None,
     label: str | None = None,
     remote_dir: str = DEFAULT_REMOTE_DIR,
-    accept_new_host_key: bool = False,
+    accept_new_host_key: bool | str = False,
     ask: Ask = ask_at_terminal,
 ) -> Connected:
     """Start or reuse t3site at ``text`` ([USER@]HOST), forward to it, pair as owner and save it.

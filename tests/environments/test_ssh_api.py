@@ -62,13 +62,21 @@ def test_an_unknown_host_key_is_refused_with_its_fingerprint_then_trusted_on_req
     assert failure["details"] == {"fingerprint": fingerprint}
     assert not known_hosts.exists() and not Environment.objects.exists()
 
-    saved = launch(client, owner_device, target(sshd, remote, label="Dev box", acceptNewHostKey=True))
+    saved = launch(client, owner_device, target(sshd, remote, label="Dev box", acceptNewHostKey=fingerprint))
     assert saved.status_code == 201, saved.json()
     environment = saved.json()
     assert environment["label"] == "Dev box" and environment["kind"] == "ssh"
     assert environment["ssh"] == {"host": "127.0.0.1", "port": sshd.port, "user": psutil.Process().username()}
     assert environment["httpBaseUrl"].startswith("http://127.0.0.1:")
     assert known_hosts.read_text().split() == sshd.host_public_key.split()
+
+
+def test_a_key_other_than_the_approved_fingerprint_is_never_trusted(client, owner_device, sshd, remote, known_hosts):
+    approved = "SHA256:" + "A" * 43
+    refused = launch(client, owner_device, target(sshd, remote, acceptNewHostKey=approved))
+    assert refused.status_code == 502
+    assert "not the " + approved + " you approved" in refused.json()["error"]["message"]
+    assert not known_hosts.exists() and not Environment.objects.exists()
 
 
 def test_deleting_a_managed_ssh_environment_stops_its_remote_server(client, owner_device, sshd, remote, known_hosts):
@@ -93,7 +101,7 @@ def test_deleting_a_managed_ssh_environment_stops_its_remote_server(client, owne
     [
         ({}, 'target must be "[user@]host"'),
         ({"target": "127.0.0.1", "port": "22"}, "port must be a port number"),
-        ({"target": "127.0.0.1", "acceptNewHostKey": "yes"}, "acceptNewHostKey must be true or false"),
+        ({"target": "127.0.0.1", "acceptNewHostKey": "yes"}, "acceptNewHostKey must be the SHA256: fingerprint you approved"),
         ({"target": "127.0.0.1", "identity": ["a"]}, "identity and remoteDir must be paths"),
     ],
 )

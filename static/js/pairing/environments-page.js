@@ -165,7 +165,7 @@ ssh.form.onsubmit = (event) => {
   for (const name of ["identity", "label", "remoteDir"]) if (value(name)) body[name] = value(name);
   launch(body);
 };
-ssh.trust.onclick = () => launch({ ...pendingLaunch, acceptNewHostKey: true });
+ssh.trust.onclick = () => launch({ ...pendingLaunch, acceptNewHostKey: ssh.fingerprint.textContent });
 ssh.cancel.onclick = () => {
   ssh["host-key"].hidden = true;
   ssh.status.textContent = "Not connected: the host key was not trusted.";
