@@ -101,7 +101,10 @@ def test_deleting_a_managed_ssh_environment_stops_its_remote_server(client, owne
     [
         ({}, 'target must be "[user@]host"'),
         ({"target": "127.0.0.1", "port": "22"}, "port must be a port number"),
-        ({"target": "127.0.0.1", "acceptNewHostKey": "yes"}, "acceptNewHostKey must be the SHA256: fingerprint you approved"),
+        (
+            {"target": "127.0.0.1", "acceptNewHostKey": "yes"},
+            "acceptNewHostKey must be the SHA256: fingerprint you approved",
+        ),
         ({"target": "127.0.0.1", "identity": ["a"]}, "identity and remoteDir must be paths"),
     ],
 )

@@ -19,16 +19,8 @@ from environments.ssh.serving import ForwardRegistry, connect_signals, forwards
 from environments.ssh.target import resolve
 from t3site import lifecycle
 from tests.support.server import start_server
-from tests.support.sshd import install_remote, start_sshd, stop_remote_servers
 
 RECOVERY_SECONDS = 30
-
-
-@pytest.fixture(scope="module")
-def sshd(tmp_path_factory):
-    running = start_sshd(tmp_path_factory.mktemp("sshd"))
-    yield running
-    running.stop()
 
 
 @pytest.fixture
@@ -40,13 +32,6 @@ def ssh_client(sshd, tmp_path, monkeypatch):
     monkeypatch.setenv("T3SITE_SSH_CONFIG", str(tmp_path / "no-ssh-config"))
     monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
     return known_hosts
-
-
-@pytest.fixture
-def remote(tmp_path):
-    folder = install_remote(tmp_path / "remote")
-    yield folder
-    stop_remote_servers(folder)
 
 
 def _launch(sshd, remote):

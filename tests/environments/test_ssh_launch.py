@@ -12,16 +12,9 @@ import psutil
 import pytest
 
 from tests.support.server import ROOT, OutputReader, command_env, manage, start_server
-from tests.support.sshd import install_remote, keygen, start_sshd, stop_remote_servers
+from tests.support.sshd import install_remote, keygen, stop_remote_servers
 
 READY_SECONDS = 30
-
-
-@pytest.fixture(scope="module")
-def sshd(tmp_path_factory):
-    running = start_sshd(tmp_path_factory.mktemp("sshd"))
-    yield running
-    running.stop()
 
 
 @pytest.fixture(scope="module")
