@@ -16,7 +16,8 @@ def ensure_database() -> None:
     A SQLite file is switched to write-ahead logging once (the mode is stored in the
     file): readers then never wait for the server's writes, nor it for theirs.
     """
-    if connection.vendor == "sqlite":
+    # (SQLite cannot switch journal modes inside a transaction, as under a test's atomic block.)
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
             if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 cursor.execute("PRAGMA journal_mode=WAL")
