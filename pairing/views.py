@@ -6,7 +6,7 @@ from pairing import scopes as scope_rules
 from pairing.auth import SESSION_COOKIE, origin_is_this_server, request_client_ip
 from pairing.decorators import session_required
 from pairing.models import CredentialError, DeviceSession, PairingCredential, WebSocketTicket
-from pairing.ratelimit import auth_failures
+from pairing.ratelimit import RateLimited, auth_failures
 from pairing.tokens import MalformedToken
 from t3site.clock import iso
 from t3site.durations import DurationError, parse_duration
@@ -40,9 +40,6 @@ def _session_answer(session: DeviceSession, token: str | None = None) -> dict:
 def pair(request):
     """Exchange a one-time pairing token for a device session (cookie or bearer mode)."""
     ip = request_client_ip(request)
-    retry_after = auth_failures.retry_after(ip)
-    if retry_after:
-        return _rate_limited(retry_after)
     body = read_json(request)
     mode = body.get("mode", "bearer")
     if mode not in ("cookie", "bearer"):
@@ -54,6 +51,10 @@ def pair(request):
     if not isinstance(token, str) or not isinstance(label, str):
         raise BadRequest("token (and label, if given) must be strings")
     try:
+        attempt = auth_failures.attempt(ip)
+    except RateLimited as exc:
+        return _rate_limited(exc.retry_after)
+    try:
         session, session_token = PairingCredential.objects.claim(
             token,
             label=label[:LABEL_MAX_LENGTH],
@@ -62,11 +63,10 @@ def pair(request):
             mode=mode,
         )
     except MalformedToken as exc:
-        auth_failures.record_failure(ip)
         return error("bad_request", f"malformed token: {exc}", 400)
     except CredentialError as exc:
-        auth_failures.record_failure(ip)
         return error(exc.code, exc.message, 401)
+    attempt.succeeded()
     if mode == "bearer":
         return answer(_session_answer(session, session_token))
     response = answer(_session_answer(session))

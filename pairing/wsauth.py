@@ -4,7 +4,7 @@ Three ways in: ``?ticket=t3w_...`` from any origin (the ticket itself is the
 proof, and it works once); the session cookie, only from this server's own
 pages or a configured hosted origin; ``Authorization: Bearer``, for clients
 that send no browser Origin. Every refused credential counts against the same
-per-IP failure budget as pairing.
+per-IP failure budget as pairing; past it, refusals close with 4429.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.conf import settings
 from pairing.auth import SESSION_COOKIE, bearer_token, origin_is_hosted, origin_is_this_server
 from pairing.clientip import client_ip
 from pairing.models import CredentialError, DeviceSession, WebSocketTicket
-from pairing.ratelimit import auth_failures
+from pairing.ratelimit import RateLimited, auth_failures
 
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -53,10 +53,6 @@ def authenticate_socket(scope) -> SocketAuth:
     headers = _headers(scope)
     peer = (scope.get("client") or [None])[0]
     ip = client_ip(peer, headers.get("x-forwarded-for"), settings.T3SITE_TRUSTED_PROXIES)
-    retry_after = auth_failures.retry_after(ip)
-    if retry_after:
-        return SocketAuth(close_code=CLOSE_RATE_LIMITED, reason=f"rate limited: retry in {retry_after}s")
-
     origin = headers.get("origin")
     host = headers.get("host", "")
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
@@ -65,8 +61,13 @@ def authenticate_socket(scope) -> SocketAuth:
     cookie = _cookie(headers.get("cookie"))
 
     def refuse(code: int, reason: str) -> SocketAuth:
+        # Only a wrong credential counts: a valid one is never held up by the limit,
+        # so a page that spams bad codes at this server cannot lock its devices out.
         if code == CLOSE_UNAUTHORIZED:
-            auth_failures.record_failure(ip)
+            try:
+                auth_failures.attempt(ip)
+            except RateLimited as exc:
+                return SocketAuth(close_code=CLOSE_RATE_LIMITED, reason=f"rate limited: retry in {exc.retry_after}s")
         return SocketAuth(close_code=code, reason=reason)
 
     if ticket:

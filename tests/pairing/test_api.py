@@ -198,3 +198,30 @@ def test_the_descriptor_is_public_with_cors_star(client, settings):
     assert body["environmentId"] == home.environment_id(settings.T3SITE_HOME)
     assert set(body["platform"]) == {"os", "arch"} and "server" in body["capabilities"]
     assert response["Access-Control-Allow-Origin"] == "*"
+
+
+def test_concurrent_guesses_cannot_slip_past_the_limit(transactional_db):
+    import threading
+
+    from django.test import Client
+
+    statuses: list[int] = []
+    start = threading.Barrier(30)
+
+    def guess() -> None:
+        start.wait(timeout=10)
+        statuses.append(post(Client(), "/api/auth/pair", {"token": "ABCDEFGHJKMN"}).status_code)
+
+    threads = [threading.Thread(target=guess) for _ in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert statuses.count(401) == AUTH_FAILURE_LIMIT
+    assert statuses.count(429) == 30 - AUTH_FAILURE_LIMIT
+
+
+def test_successful_pairings_do_not_use_up_the_budget(client):
+    for _ in range(AUTH_FAILURE_LIMIT + 2):
+        _, code = PairingCredential.objects.issue()
+        assert post(client, "/api/auth/pair", {"token": code}).status_code == 200

@@ -200,3 +200,17 @@ def test_a_method_outside_the_sessions_scopes_is_refused_with_32001(db):
         await comm.disconnect()
 
     run(scenario())
+
+
+def test_a_valid_credential_still_connects_when_the_ip_is_rate_limited(owner_device):
+    async def scenario():
+        for _ in range(AUTH_FAILURE_LIMIT + 1):
+            comm = communicator("?ticket=t3w_" + "d" * 43)
+            await comm.connect()
+            await close_code(comm)
+        comm = communicator(headers=bearer(owner_device.token))
+        await comm.connect()
+        assert (await call(comm, "server.probe"))["result"]["ok"]
+        await comm.disconnect()
+
+    run(scenario())
