@@ -39,7 +39,7 @@ def issue_link(*, role: str, scopes: list[str] | None, label: str, ttl: str) -> 
     ttl_seconds = parse_ttl(ttl)
     try:
         return PairingCredential.objects.issue(role=role, scopes=scopes, label=label, ttl_seconds=ttl_seconds)
-    except scope_rules.ScopeError as exc:
+    except scope_rules.GrantError as exc:
         raise CommandError(str(exc)) from None
 
 

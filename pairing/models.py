@@ -20,6 +20,8 @@ from pairing import tokens
 from t3site import clock
 
 PAIRING_TTL_SECONDS = 5 * 60
+# A link is a bearer secret in a URL, protected by being short-lived: a week at most.
+PAIRING_MAX_TTL_SECONDS = 7 * 86400
 TICKET_TTL_SECONDS = 60
 # Sliding expiry is written at most this often per session, so a busy client
 # does not turn every request into a database write.
@@ -82,6 +84,8 @@ class PairingCredentialManager(models.Manager.from_queryset(PairingCredentialQue
         created_by: DeviceSession | None = None,
     ) -> tuple[PairingCredential, str]:
         """Create a one-time pairing link and return it with its raw code (the only copy)."""
+        if ttl_seconds > PAIRING_MAX_TTL_SECONDS:
+            raise scope_rules.GrantError("a pairing link can live 7 days at most (--ttl 7d)")
         resolved = scope_rules.resolve_scopes(role, scopes)
         code = tokens.new_pairing_code()
         now = clock.now()

@@ -11,7 +11,11 @@ ALL_SCOPES = (READ, WRITE, TERMINAL, ADMIN)
 CLIENT_DEFAULT_SCOPES = (READ, WRITE, TERMINAL)
 
 
-class ScopeError(ValueError):
+class GrantError(ValueError):
+    """What a pairing link or session would grant is not allowed."""
+
+
+class ScopeError(GrantError):
     pass
 
 

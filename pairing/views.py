@@ -131,7 +131,7 @@ def pairing_links(request):
         link, code = PairingCredential.objects.issue(
             role=role, scopes=scopes, label=label[:LABEL_MAX_LENGTH], ttl_seconds=ttl, created_by=request.device_session
         )
-    except (DurationError, scope_rules.ScopeError) as exc:
+    except (DurationError, scope_rules.GrantError) as exc:
         raise BadRequest(str(exc)) from None
     return answer(
         {**link.as_dict(), "token": code, "pairingUrl": _pairing_url(request, code)},

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# Ten years: beyond any lifetime t3site grants, and far from datetime's overflow.
+MAX_DURATION_SECONDS = 3650 * 86400
 _DURATION = re.compile(r"^\s*(\d{1,9})\s*([smhd])\s*$", re.IGNORECASE)
 
 
@@ -20,6 +22,8 @@ def parse_duration(text: str) -> int:
     seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()]
     if seconds <= 0:
         raise DurationError(f"invalid duration {text!r}: it must be longer than zero")
+    if seconds > MAX_DURATION_SECONDS:
+        raise DurationError(f"invalid duration {text!r}: it must be at most 3650d")
     return seconds
 
 

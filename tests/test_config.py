@@ -78,7 +78,7 @@ def test_it_parses_ttls(text, seconds):
     assert parse_duration(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["", "5", "m", "-5m", "0m", "5w", "1.5h"])
+@pytest.mark.parametrize("text", ["", "5", "m", "-5m", "0m", "5w", "1.5h", "3651d", "999999999d"])
 def test_it_refuses_malformed_ttls(text):
     with pytest.raises(DurationError):
         parse_duration(text)

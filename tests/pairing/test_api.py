@@ -225,3 +225,9 @@ def test_successful_pairings_do_not_use_up_the_budget(client):
     for _ in range(AUTH_FAILURE_LIMIT + 2):
         _, code = PairingCredential.objects.issue()
         assert post(client, "/api/auth/pair", {"token": code}).status_code == 200
+
+
+@pytest.mark.parametrize("ttl", ["8d", "99999999d", "soon"])
+def test_a_link_ttl_beyond_a_week_or_malformed_is_a_400(client, owner_device, ttl):
+    response = post(client, "/api/auth/pairing-links", {"ttl": ttl}, **owner_device.auth)
+    assert response.status_code == 400 and error_code(response) == "bad_request"
