@@ -28,6 +28,12 @@ def _trusted(ip, proxies: Sequence[Network]) -> bool:
     return any(ip.version == net.version and ip in net for net in proxies)
 
 
+def is_trusted(peer: str | None, proxies: Sequence[Network]) -> bool:
+    """Return whether the socket peer ``peer`` is one of the trusted proxies."""
+    ip = _parse(peer or "")
+    return ip is not None and _trusted(ip, proxies)
+
+
 def client_ip(peer: str | None, forwarded_for: str | None, proxies: Sequence[Network]) -> str | None:
     """Return the client's IP address as a string, or None when the peer is unknown."""
     ip = _parse(peer or "")

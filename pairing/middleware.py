@@ -8,12 +8,39 @@ works for an owner-paired browser without a password, and for nobody else.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.utils.functional import SimpleLazyObject
 
 from pairing import auth
+from pairing.clientip import is_trusted
 from pairing.owner import owner_user
 from pairing.scopes import ADMIN
+
+# Django reads the scheme from this META key (settings.SECURE_PROXY_SSL_HEADER). Only
+# TrustedProxyMiddleware writes it, and only for a request that came through a trusted proxy.
+PROXIED_PROTO_META = "HTTP_X_T3SITE_PROXIED_PROTO"
+
+
+class TrustedProxyMiddleware:
+    """Believe X-Forwarded-Proto only from T3SITE_TRUSTED_PROXIES.
+
+    Behind an HTTPS front (Tailscale Serve, a reverse proxy) the request arrives
+    as plain http; without this the session cookie would lack ``Secure`` and
+    pairing URLs would say http://. Anyone else's X-Forwarded-Proto is ignored.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.META.pop(PROXIED_PROTO_META, None)  # a client cannot send our internal header
+        forwarded = request.META.get("HTTP_X_FORWARDED_PROTO", "").split(",")[0].strip().lower()
+        if forwarded in ("http", "https") and is_trusted(
+            request.META.get("REMOTE_ADDR"), settings.T3SITE_TRUSTED_PROXIES
+        ):
+            request.META[PROXIED_PROTO_META] = forwarded
+        return self.get_response(request)
 
 
 class DeviceSessionMiddleware:

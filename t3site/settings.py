@@ -37,6 +37,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "pairing.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -114,7 +115,8 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_PROXY_SSL_HEADER = None
+# Set by pairing.middleware.TrustedProxyMiddleware from X-Forwarded-Proto, for trusted proxies only.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_T3SITE_PROXIED_PROTO", "https")
 
 LOGGING = {
     "version": 1,

@@ -231,3 +231,21 @@ def test_successful_pairings_do_not_use_up_the_budget(client):
 def test_a_link_ttl_beyond_a_week_or_malformed_is_a_400(client, owner_device, ttl):
     response = post(client, "/api/auth/pairing-links", {"ttl": ttl}, **owner_device.auth)
     assert response.status_code == 400 and error_code(response) == "bad_request"
+
+
+def test_a_trusted_https_proxy_gets_a_secure_cookie_and_https_links(client, settings, owner_device):
+    import ipaddress
+
+    settings.T3SITE_TRUSTED_PROXIES = (ipaddress.ip_network("127.0.0.1/32"),)
+    _, code = PairingCredential.objects.issue()
+    response = post(client, "/api/auth/pair", {"token": code, "mode": "cookie"}, HTTP_X_FORWARDED_PROTO="https")
+    assert response.cookies["t3site_session"]["secure"]
+    proxied = {"HTTP_X_FORWARDED_PROTO": "https", "HTTP_HOST": "box.tailnet.example"}
+    link = post(client, "/api/auth/pairing-links", {}, **proxied, **owner_device.auth).json()
+    assert link["pairingUrl"].startswith("https://box.tailnet.example/pair#token=")
+
+
+def test_anyone_elses_forwarded_proto_is_ignored(client, owner_device):
+    headers = {"HTTP_X_FORWARDED_PROTO": "https", "HTTP_X_T3SITE_PROXIED_PROTO": "https"}
+    link = post(client, "/api/auth/pairing-links", {}, **headers, **owner_device.auth).json()
+    assert link["pairingUrl"].startswith("http://testserver/")
