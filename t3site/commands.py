@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
-from django.db import connection
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 
 
@@ -30,8 +30,12 @@ class StateCommand(BaseCommand):
     """A command that reads or writes t3site's database."""
 
     def execute(self, *args, **options):
-        ensure_database()
-        return super().execute(*args, **options)
+        try:
+            ensure_database()
+            return super().execute(*args, **options)
+        except DatabaseError as exc:
+            # An unreachable PostgreSQL or a locked/corrupt SQLite file: one line, not a traceback.
+            raise CommandError(f"cannot use the database: {str(exc).strip().splitlines()[0]}") from None
 
     def print_json(self, data) -> None:
         self.stdout.write(json.dumps(data, indent=2))

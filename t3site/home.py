@@ -23,8 +23,14 @@ def resolve_home(value: str | None) -> Path:
 
 
 def ensure_home(home: Path) -> Path:
-    """Create the state directory, readable by its owner only, if it does not exist."""
+    """Create the state directory, or tighten an existing one, so only its owner can enter it.
+
+    Mode 0700 on the folder is what keeps the database, the secret and the stored
+    credentials private, whatever mode SQLite gives the files inside.
+    """
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if home.stat().st_mode & 0o077:
+        os.chmod(home, 0o700)
     return home
 
 

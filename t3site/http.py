@@ -8,6 +8,7 @@ from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 
 
@@ -47,6 +48,20 @@ def read_json(request: HttpRequest) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BadRequest("the request body must be a JSON object")
     return data
+
+
+def not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    """Answer an unknown /api/ path with the contract's JSON error; pages get Django's page."""
+    if request.path.startswith("/api/"):
+        return error("not_found", f"no API route {request.path}", 404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Answer a crash under /api/ with a JSON error (the details are in the server log, not here)."""
+    if request.path.startswith("/api/"):
+        return error("internal_error", "the server failed to answer; its log says why", 500)
+    return defaults.server_error(request)
 
 
 CORS_ALLOWED_HEADERS = "Authorization, Content-Type"

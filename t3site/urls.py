@@ -8,3 +8,6 @@ urlpatterns = [
     path("", include("environments.urls")),
     path("", include("workspace.urls")),
 ]
+
+handler404 = "t3site.http.not_found"
+handler500 = "t3site.http.server_error"

@@ -33,3 +33,11 @@ def test_it_removes_the_runtime_file_only_for_its_own_pid(tmp_path):
     assert home.read_runtime(tmp_path)["pid"] == 123
     home.remove_runtime(tmp_path, 123)
     assert home.read_runtime(tmp_path) is None
+
+
+def test_an_existing_home_open_to_others_is_tightened(tmp_path):
+    state = tmp_path / "state"
+    state.mkdir(mode=0o755)
+    state.chmod(0o755)
+    home.ensure_home(state)
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700

@@ -249,3 +249,8 @@ def test_anyone_elses_forwarded_proto_is_ignored(client, owner_device):
     headers = {"HTTP_X_FORWARDED_PROTO": "https", "HTTP_X_T3SITE_PROXIED_PROTO": "https"}
     link = post(client, "/api/auth/pairing-links", {}, **headers, **owner_device.auth).json()
     assert link["pairingUrl"].startswith("http://testserver/")
+
+
+def test_an_unknown_api_route_is_a_json_404(client):
+    response = client.get("/api/nothing/here")
+    assert response.status_code == 404 and error_code(response) == "not_found"

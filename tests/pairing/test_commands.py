@@ -63,3 +63,13 @@ def test_nested_help_says_what_each_subcommand_does(tmp_path):
     result = manage(tmp_path, "auth", "pairing", "create", "--help")
     assert result.returncode == 0
     assert "--base-url" in result.stdout and "--scope" in result.stdout
+
+
+def test_an_unreachable_database_is_one_line(tmp_path):
+    from tests.support.server import command_env
+
+    env = command_env(tmp_path, DATABASE_URL="postgres://nobody@127.0.0.1:1/none")
+    result = manage(tmp_path, "auth", "session", "list", env=env)
+    assert result.returncode != 0
+    assert "cannot use the database" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
