@@ -212,6 +212,8 @@ class DeviceSessionQuerySet(models.QuerySet):
         count = self.model.objects.filter(pk__in=ids, revoked_at__isnull=True).update(
             revoked_at=clock.now(), revoked_reason=reason
         )
+        # Links a revoked device minted must not let it (or whoever took it) back in.
+        PairingCredential.objects.filter(created_by__in=ids).revoke("the session that created it was revoked")
         transaction.on_commit(lambda: live.announce_revoked(ids))
         return count
 

@@ -142,3 +142,12 @@ def test_a_ticket_works_once_and_for_sixty_seconds(owner_device):
     _, late = WebSocketTicket.objects.issue(owner_device.session)
     with later(61), pytest.raises(InvalidToken):
         WebSocketTicket.objects.claim(late)
+
+
+def test_revoking_a_session_revokes_the_unused_links_it_created(owner_device):
+    link, code = PairingCredential.objects.issue(created_by=owner_device.session)
+    owner_device.session.revoke("lost")
+    link.refresh_from_db()
+    assert link.state == "revoked"
+    with pytest.raises(InvalidToken):
+        PairingCredential.objects.claim(code)
