@@ -1,7 +1,8 @@
 """The remote folder picker: list the folders of any folder on the server. No Django imports.
 
 Unlike project files, the picker is not confined to a root: choosing where a new
-project lives is its whole point. It lists folders only, never file contents.
+project lives is its whole point. It lists folders only, never file contents, and marks the folders that cannot
+become projects (``addable``: see ``paths.root_refusal``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import os
 from collections.abc import Collection
 
 from workspace.gitinfo import is_git_repo
-from workspace.paths import PathExists, PathMissing, PathRefused
+from workspace.paths import PathExists, PathMissing, PathRefused, root_refusal
 
 BROWSE_ENTRY_LIMIT = 2000
 
@@ -51,8 +52,19 @@ def _is_folder(entry: os.DirEntry) -> bool:
         return False
 
 
-def browse(path: str | None, project_paths: Collection[str], *, show_hidden: bool = False) -> dict:
+def browse(
+    path: str | None,
+    project_paths: Collection[str],
+    *,
+    show_hidden: bool = False,
+    server_folders: Collection[str] = (),
+    protected: Collection[str] = (),
+) -> dict:
     """Return the subfolders of ``path`` (default: the server's folder), hidden ones only if asked and last."""
+
+    def addable(candidate: str) -> bool:
+        return root_refusal(os.path.realpath(candidate), server_folders, protected) is None
+
     folder = os.path.realpath(absolute(path) if path is not None else default_folder())
     entries = []
     truncated = False
@@ -72,6 +84,7 @@ def browse(path: str | None, project_paths: Collection[str], *, show_hidden: boo
                         "isGitRepo": is_git_repo(entry.path),
                         "isProject": os.path.realpath(entry.path) in project_paths,
                         "hidden": hidden,
+                        "addable": addable(entry.path),
                     }
                 )
     except FileNotFoundError:
@@ -84,6 +97,7 @@ def browse(path: str | None, project_paths: Collection[str], *, show_hidden: boo
     parent = os.path.dirname(folder)
     return {
         "path": folder,
+        "addable": addable(folder),
         "parent": parent if parent != folder else None,
         "home": os.path.expanduser("~"),
         "breadcrumbs": breadcrumbs(folder),

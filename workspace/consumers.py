@@ -1,7 +1,14 @@
 """The /ws socket: authenticate the handshake, then frame JSON-RPC 2.0.
 
-Each request runs in its own task (bounded per socket) so a slow git call never
-holds up terminal keystrokes on the same socket.
+Each request runs in its own task (at most ``MAX_CONCURRENT_CALLS`` at once, at
+most ``MAX_CALLS_IN_FLIGHT`` waiting) so a slow git call never holds up terminal
+keystrokes on the same socket. Keystrokes and resizes (``ORDERED_METHODS``) are
+different: they never wait, and run in ``receive`` itself, one frame after the
+other, so they reach the program in the order they were typed.
+
+Terminal output leaves through the socket's outbox (workspace.outbox), which
+sends only as fast as the client reads; answers and other notifications are
+sent at once.
 """
 
 from __future__ import annotations
@@ -15,18 +22,20 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from pairing import live
+from pairing.scopes import READ
 from pairing.wsauth import CLOSE_SESSION_ENDED, authenticate_socket
 from workspace import project_changes, rpc
+from workspace.outbox import Outbox, frame, transport_buffer
 
 logger = logging.getLogger("t3site.ws")
 
 MAX_CONCURRENT_CALLS = 16
+# Requests accepted but not answered yet; past this a socket is flooding, and is told so.
+MAX_CALLS_IN_FLIGHT = 64
+# Run inline, in arrival order: they only queue input or set a size, never wait.
+ORDERED_METHODS = frozenset({"terminal.write", "terminal.resize"})
 # A socket that keeps working keeps its session alive; written at most this often.
 TOUCH_INTERVAL_SECONDS = 60
-
-
-def _frame(payload: dict) -> str:
-    return json.dumps({"jsonrpc": "2.0", **payload}, separators=(",", ":"))
 
 
 class WorkspaceConsumer(AsyncWebsocketConsumer):
@@ -41,12 +50,16 @@ class WorkspaceConsumer(AsyncWebsocketConsumer):
             return
         self.session = result.session
         self._calls: set[asyncio.Task] = set()
+        self._touches: set[asyncio.Task] = set()
         self._slots = asyncio.Semaphore(MAX_CONCURRENT_CALLS)
         self._last_touch = time.monotonic()
+        self.outbox = Outbox(self.send, transport_buffer(self.base_send))
         self.extra: dict = {}
         await self.channel_layer.group_add(live.group_for(self.session.id), self.channel_name)
         live.registry.add(self.session.id, self.channel_name)
-        await project_changes.watcher.join(self.channel_layer, self.channel_name)
+        # projects.changed carries the project list, which only the read scope may see.
+        if self.session.has_scope(READ):
+            await project_changes.watcher.join(self.channel_layer, self.channel_name)
 
     async def disconnect(self, code: int) -> None:
         if self.session is None:
@@ -59,6 +72,7 @@ class WorkspaceConsumer(AsyncWebsocketConsumer):
         # Methods that tie this socket to longer-lived things (terminals) undo that here.
         for cleanup in self.extra.pop("on_disconnect", ()):
             cleanup()
+        self.outbox.close()
         self.session = None
 
     async def session_ended(self, event: dict) -> None:
@@ -70,59 +84,72 @@ class WorkspaceConsumer(AsyncWebsocketConsumer):
         if self.session is None:
             return
         if text_data is None:
-            await self.send(_frame({"id": None, "error": {"code": rpc.INVALID_REQUEST, "message": "send text frames"}}))
+            await self._reply(None, error=rpc.RpcError(rpc.INVALID_REQUEST, "send text frames"))
             return
         try:
-            request = json.loads(text_data)
+            payload = json.loads(text_data)
         except ValueError:
-            await self.send(_frame({"id": None, "error": {"code": rpc.PARSE_ERROR, "message": "parse error"}}))
+            await self._reply(None, error=rpc.RpcError(rpc.PARSE_ERROR, "parse error"))
             return
-        task = asyncio.get_running_loop().create_task(self._answer(request))
+        try:
+            request = rpc.parse_request(payload)
+        except rpc.RpcError as exc:  # not a request, so not a notification either: it is answered, with id null
+            await self._reply(None, error=exc)
+            return
+        self._keep_session_alive()
+        if request.method in ORDERED_METHODS:
+            await self._answer(request)
+            return
+        if len(self._calls) >= MAX_CALLS_IN_FLIGHT:
+            if not request.is_notification:
+                await self._reply(request.id, error=rpc.RpcError(rpc.TOO_LARGE, "too many requests in flight"))
+            return
+        task = asyncio.get_running_loop().create_task(self._answer_in_turn(request))
         self._calls.add(task)
         task.add_done_callback(self._calls.discard)
 
-    async def _answer(self, request) -> None:
-        request_id = request.get("id") if isinstance(request, dict) else None
+    async def _answer_in_turn(self, request: rpc.Request) -> None:
         async with self._slots:
-            try:
-                result = await self._run(request)
-            except rpc.RpcError as exc:
-                reply = {"id": request_id, "error": exc.as_dict()}
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.exception("JSON-RPC method failed")
-                reply = {"id": request_id, "error": {"code": rpc.INTERNAL_ERROR, "message": "internal error"}}
-            else:
-                reply = {"id": request_id, "result": result}
-        # A JSON-RPC notification (a request without an id) gets no answer, not even an error.
-        if not (isinstance(request, dict) and "id" not in request):
-            await self.send(_frame(reply))
+            await self._answer(request)
 
-    async def _run(self, request):
-        if (
-            not isinstance(request, dict)
-            or request.get("jsonrpc") != "2.0"
-            or not isinstance(request.get("method"), str)
-        ):
-            raise rpc.RpcError(rpc.INVALID_REQUEST, "expected a JSON-RPC 2.0 request object")
-        if "id" in request and not isinstance(request["id"], (str, int)) and request["id"] is not None:
-            raise rpc.RpcError(rpc.INVALID_REQUEST, "id must be a string or a number")
-        params = request.get("params", {})
-        if not isinstance(params, dict):
-            raise rpc.RpcError(rpc.INVALID_PARAMS, "params must be an object")
-        await self._keep_session_alive()
-        call = rpc.Call(session=self.session, params=params, notify=self.notify, connection=self, extra=self.extra)
-        return await rpc.dispatch(request["method"], call)
+    async def _answer(self, request: rpc.Request) -> None:
+        try:
+            call = rpc.Call(
+                session=self.session, params=request.params, notify=self.notify, connection=self, extra=self.extra
+            )
+            result = await rpc.dispatch(request.method, call)
+        except rpc.RpcError as exc:
+            error = exc
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("JSON-RPC method failed")
+            error = rpc.RpcError(rpc.INTERNAL_ERROR, "internal error")
+        else:
+            if not request.is_notification:
+                await self._reply(request.id, result=result)
+            return
+        # A JSON-RPC notification (a valid request without an id) gets no answer, not even an error.
+        if not request.is_notification:
+            await self._reply(request.id, error=error)
 
-    async def _keep_session_alive(self) -> None:
+    async def _reply(self, request_id, *, result=None, error: rpc.RpcError | None = None) -> None:
+        if error is not None:
+            await self.send(frame({"id": request_id, "error": error.as_dict()}))
+        else:
+            await self.send(frame({"id": request_id, "result": result}))
+
+    def _keep_session_alive(self) -> None:
+        # In the background: a request never waits for this write, so requests keep their order.
         if time.monotonic() - self._last_touch >= TOUCH_INTERVAL_SECONDS:
             self._last_touch = time.monotonic()
-            await database_sync_to_async(self.session.touch)()
+            task = asyncio.get_running_loop().create_task(database_sync_to_async(self.session.touch)())
+            self._touches.add(task)
+            task.add_done_callback(self._touches.discard)
 
     async def notify(self, method: str, params: dict) -> None:
         """Send a server notification to this socket."""
-        await self.send(_frame({"method": method, "params": params}))
+        await self.send(frame({"method": method, "params": params}))
 
     async def rpc_notification(self, event: dict) -> None:
         """Relay a notification sent to this socket through the channel layer."""

@@ -1,6 +1,6 @@
 """List, read and write files inside a project folder. No Django imports.
 
-Every path goes through ``paths.confine`` first. Writes are atomic: the new
+Every path goes through ``paths.confine`` first, with the folders no project may reach. Writes are atomic: the new
 content goes to a temporary file in the same folder, is flushed to disk, and
 replaces the old file in one rename, so a reader (or a crash) sees the old file
 or the new one, never half of either.
@@ -17,6 +17,7 @@ import os
 import secrets
 import stat
 import threading
+from collections.abc import Collection
 from datetime import UTC, datetime
 
 from t3site import clock
@@ -69,9 +70,9 @@ def _entry(entry: os.DirEntry, folder: str) -> dict:
     }
 
 
-def list_folder(root: str, relative: str) -> dict:
+def list_folder(root: str, relative: str, protected: Collection[str] = ()) -> dict:
     """Return the entries of a folder in the project, folders first, then by name."""
-    shown, target = confine(root, relative)
+    shown, target = confine(root, relative, protected)
     entries = []
     truncated = False
     try:
@@ -139,9 +140,9 @@ def _as_text(data: bytes) -> str | None:
         return None
 
 
-def read_file(root: str, relative: str) -> dict:
+def read_file(root: str, relative: str, protected: Collection[str] = ()) -> dict:
     """Return a file's content: UTF-8 text as is, anything else base64-encoded."""
-    shown, target = confine(root, relative)
+    shown, target = confine(root, relative, protected)
     fd = _open_regular(str(target), shown or ".")
     try:
         data = _read_capped(fd, shown)
@@ -209,12 +210,14 @@ def _replace(dir_fd: int, name: str, data: bytes, mode: int | None) -> None:
     os.fsync(dir_fd)
 
 
-def write_file(root: str, relative: str, data: bytes, expected_sha256: str | None) -> dict:
+def write_file(
+    root: str, relative: str, data: bytes, expected_sha256: str | None, protected: Collection[str] = ()
+) -> dict:
     """Replace (or create) a file atomically; refuse if it no longer has ``expected_sha256``.
 
     ``expected_sha256`` of None means create-or-overwrite whatever is there.
     """
-    shown, target = confine(root, relative)
+    shown, target = confine(root, relative, protected)
     if not shown:
         raise PathRefused("give the path of a file, not the project folder")
     # A write into .git could plant a hook or a config entry (core.fsmonitor) that

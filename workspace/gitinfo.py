@@ -22,6 +22,8 @@ DIFF_LIMIT_BYTES = 1024 * 1024
 LOG_DEFAULT_LIMIT = 50
 LOG_MAX_LIMIT = 500
 _READ_CHUNK_BYTES = 64 * 1024
+# git's error message is its last line; a chatty git keeps only this much of stderr.
+STDERR_LIMIT_BYTES = 64 * 1024
 # Command-line config beats the repository's own .git/config.
 _SAFE_CONFIG = ("-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null")
 _LOG_FIELDS = ("hash", "shortHash", "author", "email", "date", "subject")
@@ -68,6 +70,15 @@ async def _read_capped(stream: asyncio.StreamReader, limit_bytes: int | None) ->
     return b"".join(chunks), False
 
 
+async def _read_tail(stream: asyncio.StreamReader, limit_bytes: int) -> bytes:
+    """Read ``stream`` to its end, keeping only its last ``limit_bytes``."""
+    kept = bytearray()
+    while chunk := await stream.read(_READ_CHUNK_BYTES):
+        kept += chunk
+        del kept[:-limit_bytes]
+    return bytes(kept)
+
+
 async def run_git(
     root: str | Path, *args: str, limit_bytes: int | None = None, ok_returncodes: tuple[int, ...] = (0,)
 ) -> GitOutput:
@@ -88,7 +99,7 @@ async def run_git(
         )
     except FileNotFoundError:
         raise GitError("git is not installed on the server") from None
-    stderr_task = asyncio.ensure_future(process.stderr.read())
+    stderr_task = asyncio.ensure_future(_read_tail(process.stderr, STDERR_LIMIT_BYTES))
     try:
         async with asyncio.timeout(GIT_TIMEOUT_SECONDS):
             stdout, truncated = await _read_capped(process.stdout, limit_bytes)

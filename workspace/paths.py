@@ -6,11 +6,17 @@ symlink (at any depth) that points elsewhere. Paths are checked after every
 symlink is resolved, so what is checked is what is opened; the open itself then
 refuses to follow a final symlink (O_NOFOLLOW), which narrows the window in which
 a local process could swap a file for a link after the check.
+
+Some folders stay out of reach even inside a project (``protected``): the
+server's own home (its secret, database and stored credentials), its code (a
+write there is code execution), and the user's SSH keys. A project root that
+is or holds the server's home or code is refused outright.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from pathlib import Path, PurePosixPath
 
 
@@ -43,18 +49,38 @@ def is_inside(root: str, candidate: str) -> bool:
     return os.path.commonpath([root, candidate]) == root
 
 
-def confine(root: str | Path, relative: str) -> tuple[str, Path]:
+def confine(root: str | Path, relative: str, protected: Collection[str] = ()) -> tuple[str, Path]:
     """Return ``relative`` normalised and its resolved absolute path inside ``root``.
 
     Raise PathRefused when the path is malformed or, once every symlink in it is
-    resolved, ends up outside ``root``. The file need not exist.
+    resolved, ends up outside ``root`` or inside one of the ``protected``
+    folders (resolved absolute paths). The file need not exist.
     """
     real_root = os.path.realpath(root)
     parts = relative_parts(relative)
     resolved = os.path.realpath(os.path.join(real_root, *parts))
     if not is_inside(real_root, resolved):
         raise PathRefused(f"{relative!r} leads outside the project folder through a symlink")
+    for folder in protected:
+        if is_inside(folder, resolved):
+            raise PathRefused(f"{relative!r} is inside {folder}, which the server keeps out of every project")
     return "/".join(parts), Path(resolved)
+
+
+def root_refusal(root: str, server_folders: Collection[str], protected: Collection[str]) -> str | None:
+    """Return why the resolved folder ``root`` cannot be a project, or None if it can.
+
+    Refused: a root that is, holds or lies inside one of ``server_folders`` (a
+    project of ``/`` would reach everything in them), or lies inside one of the
+    ``protected`` folders (a project of ``~`` may hold ``~/.ssh``: files.* refuse it there).
+    """
+    for folder in server_folders:
+        if is_inside(root, folder) or is_inside(folder, root):
+            return f"{root} is or holds {folder}, the server's own files; choose a folder apart from it"
+    for folder in protected:
+        if is_inside(folder, root):
+            return f"{root} is inside {folder}, which the server keeps out of every project"
+    return None
 
 
 def display(parts_path: str, name: str) -> str:

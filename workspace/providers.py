@@ -30,6 +30,9 @@ VERSION_TIMEOUT_SECONDS = 3.0
 # Versions change only when a CLI is updated, and then its file changes too (the cache key).
 VERSION_CACHE_SECONDS = 60.0
 VERSION_OUTPUT_LIMIT_CHARS = 200
+# Of each of stdout and stderr; the rest is read and thrown away so the CLI never blocks on a full pipe.
+VERSION_READ_LIMIT_BYTES = 64 * 1024
+_READ_CHUNK_BYTES = 16 * 1024
 _VERSION_NUMBER = re.compile(r"\d+(?:\.\d+)+[\w.+-]*")
 # A command name, never a path or options: it is looked up on PATH and run with --version.
 _COMMAND_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -91,16 +94,28 @@ async def _ask_version(path: str) -> str | None:
     except OSError:
         return None
     try:
-        stdout, stderr = await asyncio.wait_for(child.communicate(), VERSION_TIMEOUT_SECONDS)
+        async with asyncio.timeout(VERSION_TIMEOUT_SECONDS):
+            stdout, stderr = await asyncio.gather(_read_head(child.stdout), _read_head(child.stderr))
+            await child.wait()
     except TimeoutError:
-        # Its own session, so the CLI and anything it started go together.
-        with suppress(ProcessLookupError):
-            os.killpg(child.pid, signal.SIGKILL)
-        await child.wait()
         return None
+    finally:
+        # Timed out or cancelled (the socket went away): the CLI and anything it started go together.
+        if child.returncode is None:
+            with suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGKILL)
+            await asyncio.shield(child.wait())
     if child.returncode != 0:  # an error message is not a version, even when it holds a number
         return None
     return parse_version((stdout or stderr).decode("utf-8", errors="replace"))
+
+
+async def _read_head(stream: asyncio.StreamReader) -> bytes:
+    """Read ``stream`` to its end, keeping only its first ``VERSION_READ_LIMIT_BYTES``."""
+    kept = bytearray()
+    while chunk := await stream.read(_READ_CHUNK_BYTES):
+        kept += chunk[: max(0, VERSION_READ_LIMIT_BYTES - len(kept))]
+    return bytes(kept)
 
 
 def parse_version(output: str) -> str | None:

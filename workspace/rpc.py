@@ -36,6 +36,31 @@ class RpcError(Exception):
         return error
 
 
+@dataclass(frozen=True)
+class Request:
+    """One well-formed JSON-RPC 2.0 request object."""
+
+    id: str | int | None
+    method: str
+    params: Any
+    is_notification: bool
+
+
+def parse_request(payload: Any) -> Request:
+    """Return the request ``payload`` (a decoded frame) holds; raise RpcError if it is not one.
+
+    The structure is checked here (-32600); params that are not an object are
+    -32602, answered with the request's id (or not at all, for a notification).
+    """
+    if not isinstance(payload, dict) or payload.get("jsonrpc") != "2.0" or not isinstance(payload.get("method"), str):
+        raise RpcError(INVALID_REQUEST, "expected a JSON-RPC 2.0 request object")
+    request_id = payload.get("id")
+    if request_id is not None and (not isinstance(request_id, (str, int)) or isinstance(request_id, bool)):
+        raise RpcError(INVALID_REQUEST, "id must be a string or a number")
+    params = payload.get("params", {})
+    return Request(request_id, payload["method"], params, "id" not in payload)
+
+
 @dataclass
 class Call:
     """One request as a handler sees it."""
@@ -89,7 +114,9 @@ def lookup(name: str) -> Method:
 
 
 async def dispatch(name: str, call: Call) -> Any:
-    """Run method ``name`` for ``call`` after checking the session's scope."""
+    """Run method ``name`` for ``call`` after checking its params are an object and the session's scope."""
+    if not isinstance(call.params, dict):
+        raise RpcError(INVALID_PARAMS, "params must be an object")
     target = lookup(name)
     if not call.session.has_scope(target.scope):
         raise RpcError(INSUFFICIENT_SCOPE, f"{name} needs the {target.scope!r} scope", {"scope": target.scope})

@@ -34,6 +34,7 @@ def test_it_lists_folders_only_sorted_and_without_hidden_ones(owner_device, tree
         "isGitRepo": True,
         "isProject": False,
         "hidden": False,
+        "addable": True,
     }
 
 

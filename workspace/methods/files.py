@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from pairing.scopes import READ, WRITE
-from workspace import files
+from workspace import files, protected
 from workspace.methods.projects import domain_errors, root_for
 from workspace.rpc import Call, method
 
@@ -15,7 +15,7 @@ async def list_files(call: Call) -> dict:
     root = await root_for(call)
     path = call.param("path", str, required=False, default="")
     with domain_errors():
-        return await asyncio.to_thread(files.list_folder, root, path)
+        return await asyncio.to_thread(files.list_folder, root, path, protected.folders())
 
 
 @method("files.read", READ)
@@ -23,7 +23,7 @@ async def read(call: Call) -> dict:
     root = await root_for(call)
     path = call.param("path", str)
     with domain_errors():
-        return await asyncio.to_thread(files.read_file, root, path)
+        return await asyncio.to_thread(files.read_file, root, path, protected.folders())
 
 
 @method("files.write", WRITE)
@@ -35,4 +35,4 @@ async def write(call: Call) -> dict:
     expected = call.param("expectedSha256", str, required=False)
     with domain_errors():
         data = files.decode_content(content, encoding)
-        return await asyncio.to_thread(files.write_file, root, path, data, expected)
+        return await asyncio.to_thread(files.write_file, root, path, data, expected, protected.folders())

@@ -7,7 +7,7 @@ import asyncio
 from channels.db import database_sync_to_async
 
 from pairing.scopes import READ, WRITE
-from workspace import browse
+from workspace import browse, protected
 from workspace.methods.projects import domain_errors
 from workspace.models import Project
 from workspace.rpc import Call, method
@@ -23,7 +23,14 @@ async def browse_folder(call: Call) -> dict:
     show_hidden = call.param("showHidden", bool, required=False, default=False)
     project_paths = await database_sync_to_async(_project_paths)()
     with domain_errors():
-        return await asyncio.to_thread(browse.browse, path, project_paths, show_hidden=show_hidden)
+        return await asyncio.to_thread(
+            browse.browse,
+            path,
+            project_paths,
+            show_hidden=show_hidden,
+            server_folders=protected.server_folders(),
+            protected=protected.folders(),
+        )
 
 
 @method("filesystem.createDirectory", WRITE)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pairing.scopes import READ
-from workspace import gitinfo
+from workspace import gitinfo, protected
 from workspace.methods.projects import domain_errors, root_for
 from workspace.paths import confine
 from workspace.rpc import INVALID_PARAMS, Call, RpcError, method
@@ -32,5 +32,5 @@ async def diff(call: Call) -> dict:
     path = call.param("path", str, required=False)
     staged = call.param("staged", bool, required=False, default=False)
     with domain_errors():
-        shown = confine(root, path)[0] if path else None
+        shown = confine(root, path, protected.folders())[0] if path else None
         return await gitinfo.diff(root, shown, staged=staged)

@@ -9,10 +9,10 @@ from django.db.models import Count, Max
 
 from pairing.models import new_id
 from t3site import clock
-from workspace import browse, project_changes
+from workspace import browse, project_changes, protected
 from workspace.gitinfo import is_git_repo
 from workspace.models.terminal import TerminalRecord
-from workspace.paths import PathExists, PathMissing, PathRefused
+from workspace.paths import PathExists, PathMissing, PathRefused, root_refusal
 
 TITLE_MAX_LENGTH = 200
 
@@ -69,6 +69,9 @@ class ProjectManager(models.Manager.from_queryset(ProjectQuerySet)):
         if not os.path.isdir(folder):
             raise PathRefused(f"{folder} is a file, not a folder")
         real = os.path.realpath(folder)
+        refusal = root_refusal(real, protected.server_folders(), protected.folders())
+        if refusal is not None:
+            raise PathRefused(refusal)
         title = clean_title(title if title is not None else os.path.basename(real) or real)
         existing = self.filter(path=real).first()
         if existing is not None:

@@ -4,12 +4,20 @@ The program leads a new session (``start_new_session``) with the PTY as its
 controlling terminal, so the shell gets job control, resizes reach the
 foreground job as SIGWINCH, and the session id names every process the
 terminal started, even ones that left the process tree or their process group.
+
+subprocess cannot make a PTY the controlling terminal, and Python code between
+fork and exec (``preexec_fn``) can deadlock a server that runs threads. So the
+new session leader is first ``/bin/sh``, which opens the PTY's slave by name
+(a session leader without a terminal that opens one acquires it: Linux, as
+System V did) and then becomes the program with ``exec``, keeping its pid.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
+import shutil
 import signal
 import struct
 import subprocess
@@ -24,6 +32,8 @@ TERM = "xterm-256color"
 # project run in the terminal would otherwise load t3site's settings.
 SERVER_ONLY_ENV = ("DJANGO_SETTINGS_MODULE",)
 KILL_CHECK_INTERVAL_SECONDS = 0.05
+# Run as the session leader: open the terminal named by $1 (it becomes the controlling terminal), then exec the rest.
+_TAKE_TERMINAL_AND_EXEC = ': <>"$1"; shift; exec "$@"'
 
 
 def user_shell() -> str:
@@ -54,10 +64,11 @@ def program_env() -> dict[str, str]:
     return env
 
 
-def _take_controlling_terminal() -> None:
-    # Runs in the child between fork and exec, after setsid: stdin is the PTY.
-    # subprocess has no option for this; the ioctl is the whole of the child-side work.
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+def _check_program(program: str, cwd: Path, env: dict[str, str]) -> None:
+    # The program is started by the shell's exec, whose failure is only an exit code: look first, for a real error.
+    found = os.path.join(cwd, program) if "/" in program else shutil.which(program, path=env.get("PATH"))
+    if found is None or not os.path.isfile(found) or not os.access(found, os.X_OK):
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), program)
 
 
 def spawn(argv: list[str], cwd: Path, cols: int, rows: int) -> tuple[subprocess.Popen, int]:
@@ -65,18 +76,19 @@ def spawn(argv: list[str], cwd: Path, cols: int, rows: int) -> tuple[subprocess.
 
     The master is non-blocking and not inherited. Raise OSError when the program cannot start.
     """
+    env = program_env()
+    _check_program(argv[0], cwd, env)
     master, slave = os.openpty()
     try:
         set_size(slave, cols, rows)
         process = subprocess.Popen(
-            argv,
+            ["/bin/sh", "-c", _TAKE_TERMINAL_AND_EXEC, "sh", os.ttyname(slave), *argv],
             stdin=slave,
             stdout=slave,
             stderr=slave,
             cwd=cwd,
-            env=program_env(),
+            env=env,
             start_new_session=True,
-            preexec_fn=_take_controlling_terminal,
         )
     except BaseException:
         os.close(master)

@@ -76,9 +76,10 @@ def detach_socket(socket: Socket) -> None:
 
 async def close(terminal_id: str) -> int | None:
     """Stop terminal ``terminal_id`` and forget it; return its exit code."""
-    exit_code = await get(terminal_id).close()
-    _terminals.pop(terminal_id, None)
-    return exit_code
+    try:
+        return await get(terminal_id).close()
+    finally:
+        _terminals.pop(terminal_id, None)
 
 
 def stop_all() -> None:

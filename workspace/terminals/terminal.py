@@ -2,11 +2,21 @@
 
 Output: the PTY master is read with ``loop.add_reader`` into a pending buffer,
 and one pump task per terminal turns that buffer into ``terminal.output``
-frames. The pump waits ``OUTPUT_COALESCE_SECONDS`` after the first byte so a
-burst of small reads (``cat`` of a big file) becomes a few large frames, and
-flushes at once at ``OUTPUT_FRAME_LIMIT_BYTES``. A keystroke's echo is delayed
-by at most the coalescing time. One task sends everything, so frames arrive in
-order, and ``terminal.exit`` comes after the last output.
+frames in each attached socket's outbox. The pump waits
+``OUTPUT_COALESCE_SECONDS`` after the first byte so a burst of small reads
+(``cat`` of a big file) becomes a few large frames, and flushes at once at
+``OUTPUT_FRAME_LIMIT_BYTES``. A keystroke's echo is delayed by at most the
+coalescing time. One task queues everything, so frames arrive in order, and
+``terminal.exit`` comes after the last output.
+
+Back-pressure, so a fast program and a slow reader cannot grow the server:
+before each frame the pump waits for every attached socket to have less than
+``SOCKET_PAUSE_CHARS`` unsent (see workspace.outbox); meanwhile the pending
+buffer fills, and past ``PENDING_LIMIT_BYTES`` the PTY is no longer read, so the
+program blocks in its write, as it would on a slow real terminal. A socket that
+sends nothing for ``SOCKET_STALL_SECONDS`` while behind, or whose backlog passes
+``SOCKET_BACKLOG_LIMIT_CHARS``, is detached with ``terminal.detached`` and its
+queued output dropped: it may attach again and get the scrollback.
 
 The terminal ends when its program has exited and the PTY has reached EOF (or
 ``EXIT_DRAIN_SECONDS`` after the exit, when a background job still holds the PTY).
@@ -28,6 +38,7 @@ from pathlib import Path
 from typing import Protocol
 
 from t3site import clock
+from workspace.outbox import Outbox
 from workspace.terminals import process
 from workspace.terminals.scrollback import Scrollback
 
@@ -36,6 +47,14 @@ logger = logging.getLogger("t3site.terminals")
 READ_SIZE_BYTES = 64 * 1024
 OUTPUT_COALESCE_SECONDS = 0.005
 OUTPUT_FRAME_LIMIT_BYTES = 64 * 1024
+# Output read from the PTY and not yet framed; past this the PTY is not read until it drains.
+PENDING_LIMIT_BYTES = 1024 * 1024
+# A socket this far behind paces the program; one that sends nothing this long while behind is dropped.
+SOCKET_PAUSE_CHARS = 1024 * 1024
+SOCKET_STALL_SECONDS = 5.0
+# Unsent output a socket may hold (several terminals can feed one socket) before it is dropped.
+SOCKET_BACKLOG_LIMIT_CHARS = 8 * 1024 * 1024
+TOO_FAR_BEHIND = "too far behind"
 # Input the program has not read yet; past this, writes are refused rather than buffered without end.
 INPUT_BACKLOG_LIMIT_BYTES = 4 * 1024 * 1024
 EXIT_DRAIN_SECONDS = 0.5
@@ -46,7 +65,7 @@ KILL_WAIT_SECONDS = 5.0
 
 
 class Socket(Protocol):
-    async def notify(self, method: str, params: dict) -> None: ...
+    outbox: Outbox
 
 
 class TerminalExited(Exception):
@@ -94,6 +113,8 @@ class Terminal:
         self._process: subprocess.Popen | None = None
         self._master = -1
         self._pump_task: asyncio.Task | None = None
+        self._reading = False
+        self._closing = False
 
     @property
     def pid(self) -> int:
@@ -103,6 +124,7 @@ class Terminal:
         """Start the program on a new PTY and begin relaying its output. Raise OSError if it cannot start."""
         self._process, self._master = process.spawn(self.argv, self.cwd, self.cols, self.rows)
         self.loop.add_reader(self._master, self._on_readable)
+        self._reading = True
         self._pump_task = self.loop.create_task(self._pump())
         # A thread blocked in waitpid: the exit is seen at once, without polling, on any platform.
         threading.Thread(target=self._wait_for_exit, name=f"terminal-{self.id}", daemon=True).start()
@@ -128,6 +150,8 @@ class Terminal:
         """
         if not self.exited:
             self._sockets.add(socket)
+        # Output still queued for this socket is in the scrollback: sent again, it would show twice.
+        socket.outbox.drop(self.id)
         return {
             "terminalId": self.id,
             "scrollback": self.scrollback.text(),
@@ -160,14 +184,31 @@ class Terminal:
         SIGHUP first, as closing a terminal window does; SIGKILL after
         ``CLOSE_GRACE_SECONDS`` for whatever ignored it, background jobs included.
         """
-        if not self.exited:
-            hung_up = await asyncio.to_thread(process.hang_up, self.pid)
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self._finished.wait(), CLOSE_GRACE_SECONDS)
-            survivors = await asyncio.to_thread(process.session_processes, self.pid)
-            process.send_signal(hung_up + survivors, signal.SIGKILL)
-            await asyncio.wait_for(self._finished.wait(), KILL_WAIT_SECONDS)
+        if self.exited:
+            return self.exit_code
+        # The last output is queued without waiting for slow readers: nobody waits for a closed terminal.
+        self._closing = True
+        self._wake.set()
+        hung_up = await asyncio.to_thread(process.hang_up, self.pid)
+        if await self._finished_within(CLOSE_GRACE_SECONDS):
+            return self.exit_code
+        survivors = await asyncio.to_thread(process.session_processes, self.pid)
+        process.send_signal(hung_up + survivors, signal.SIGKILL)
+        if not await self._finished_within(KILL_WAIT_SECONDS):
+            # The output never ended (a PTY held open, a stuck pump): end the terminal here all the same.
+            logger.warning("terminal %s did not finish after SIGKILL; releasing it", self.id)
+            watchers = set(self._sockets)
+            self.release(self._returncode if self._returncode is not None else self.wait_for_program(0))
+            self._finished.set()
+            self._announce_exit(watchers)
+            with suppress(Exception):
+                await self._on_exit(self)
         return self.exit_code
+
+    async def _finished_within(self, seconds: float) -> bool:
+        with suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._finished.wait()), seconds)
+        return self._finished.is_set()
 
     def release(self, exit_code: int | None) -> None:
         """Give up the PTY and stop relaying at once (the server is stopping; no notifications)."""
@@ -195,6 +236,10 @@ class Terminal:
             data = b""
         if data:
             self._pending += data
+            if len(self._pending) >= PENDING_LIMIT_BYTES:
+                # Nobody is taking output as fast as it comes: let the program block on its PTY.
+                self.loop.remove_reader(self._master)
+                self._reading = False
         else:
             self.loop.remove_reader(self._master)
             self._eof = True
@@ -221,6 +266,12 @@ class Terminal:
             self.loop.remove_writer(self._master)
         os.close(self._master)
         self._master = -1
+        self._reading = False
+
+    def _resume_reading(self) -> None:
+        if not self._reading and not self._eof and self._master >= 0 and len(self._pending) < PENDING_LIMIT_BYTES:
+            self.loop.add_reader(self._master, self._on_readable)
+            self._reading = True
 
     def _wait_for_exit(self) -> None:
         returncode = self._process.wait()
@@ -235,6 +286,10 @@ class Terminal:
         self._wake.set()
 
     def _end_drain(self) -> None:
+        if not self._reading and not self._eof and self._master >= 0:
+            # Reading is paused for slow readers: the drain time counts only while the PTY is read.
+            self.loop.call_later(EXIT_DRAIN_SECONDS, self._end_drain)
+            return
         self._drain_over = True
         self._wake.set()
 
@@ -250,35 +305,55 @@ class Terminal:
                     await asyncio.sleep(OUTPUT_COALESCE_SECONDS)
                 await self._flush()
             await self._flush()
-            await self._emit(self._decoder.decode(b"", final=True))
+            self._emit(self._decoder.decode(b"", final=True))
             self._stop_io()
             self.exited, self.exit_code = True, self._returncode
             watchers, self._sockets = self._sockets, set()
             # Recorded first, so a client that sees the exit finds it in the database too.
             await self._on_exit(self)
-            await self._notify(watchers, "terminal.exit", {"terminalId": self.id, "exitCode": self.exit_code})
+            self._announce_exit(watchers)
         except Exception:
             logger.exception("terminal %s stopped relaying output", self.id)
+            self.exited, self.exit_code = True, self._returncode
+            self._sockets.clear()
         finally:
+            # However the pump ends, the PTY master goes with it: the program sees a hang-up, not a stuck PTY.
+            self._stop_io()
             self._finished.set()
 
     async def _flush(self) -> None:
         while self._pending:
-            data, self._pending = memoryview(bytes(self._pending)), bytearray()
-            for start in range(0, len(data), OUTPUT_FRAME_LIMIT_BYTES):
-                await self._emit(self._decoder.decode(data[start : start + OUTPUT_FRAME_LIMIT_BYTES]))
+            await self._pace()
+            chunk = bytes(self._pending[:OUTPUT_FRAME_LIMIT_BYTES])
+            del self._pending[:OUTPUT_FRAME_LIMIT_BYTES]
+            self._resume_reading()
+            self._emit(self._decoder.decode(chunk))
 
-    async def _emit(self, text: str) -> None:
+    async def _pace(self) -> None:
+        """Wait until every attached socket has taken most of what it was sent; drop those that stopped."""
+        for socket in list(self._sockets):
+            if self._closing:
+                return
+            if not await socket.outbox.drained(SOCKET_PAUSE_CHARS, SOCKET_STALL_SECONDS):
+                self._drop_behind(socket)
+
+    def _emit(self, text: str) -> None:
         if not text:
             return
         # The scrollback and the set of receivers change together, with no await between (see attach).
         self.scrollback.append(text)
-        await self._notify(set(self._sockets), "terminal.output", {"terminalId": self.id, "data": text})
+        for socket in list(self._sockets):
+            socket.outbox.notify("terminal.output", {"terminalId": self.id, "data": text}, tag=self.id)
+            if socket.outbox.backlog_chars > SOCKET_BACKLOG_LIMIT_CHARS:
+                self._drop_behind(socket)
 
-    async def _notify(self, sockets: set[Socket], method: str, params: dict) -> None:
-        for socket in sockets:
-            try:
-                await socket.notify(method, params)
-            except Exception:
-                logger.warning("dropping a socket of terminal %s that failed to take output", self.id, exc_info=True)
-                self._sockets.discard(socket)
+    def _drop_behind(self, socket: Socket) -> None:
+        if socket not in self._sockets:
+            return
+        self._sockets.discard(socket)
+        socket.outbox.drop(self.id)
+        socket.outbox.notify("terminal.detached", {"terminalId": self.id, "reason": TOO_FAR_BEHIND})
+
+    def _announce_exit(self, watchers: set[Socket]) -> None:
+        for socket in watchers:
+            socket.outbox.notify("terminal.exit", {"terminalId": self.id, "exitCode": self.exit_code})

@@ -1,0 +1,128 @@
+"""The terminal output a socket has yet to send, paced by the network and measured. No Django imports.
+
+Daphne hands each frame to Twisted, which keeps it in user space until the
+kernel takes it: ``await send(...)`` returns at once however slowly the client
+reads, so a fast program and a slow reader would grow the server without limit.
+Terminal output therefore goes through one Outbox per socket: a queue drained by
+one sender task, which hands Twisted the next frame only while Twisted's write
+buffer for this connection holds less than ``TRANSPORT_BUFFER_LIMIT_BYTES``.
+What the client has not taken yet then piles up here, where it is counted
+(``backlog_chars``): terminals pace their programs on it and drop a socket that
+stopped reading (see terminals.terminal).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from functools import partial
+
+from twisted.internet.abstract import FileDescriptor
+
+logger = logging.getLogger("t3site.ws")
+
+# Twisted's own buffer for one connection, on top of the kernel's socket buffer.
+TRANSPORT_BUFFER_LIMIT_BYTES = 256 * 1024
+# How often a blocked sender looks at the transport again; only while the client is behind.
+TRANSPORT_POLL_SECONDS = 0.01
+
+
+def frame(payload: dict) -> str:
+    """Return a JSON-RPC 2.0 text frame."""
+    return json.dumps({"jsonrpc": "2.0", **payload}, separators=(",", ":"))
+
+
+def transport_buffer(send: Callable) -> Callable[[], int] | None:
+    """Return a function that measures Twisted's write buffer behind daphne's ``send``; None elsewhere.
+
+    Daphne gives an application ``send = partial(server.handle_reply, protocol)``;
+    the protocol's transport (under a TLS wrapper, the transport beneath it) is a
+    Twisted FileDescriptor, whose documented buffer is ``dataBuffer`` from
+    ``offset`` plus the writes not yet joined into it. Anything else (Channels'
+    test communicator) has no buffer to measure, and the sender never waits.
+    """
+    protocol = send.args[0] if isinstance(send, partial) and send.args else None
+    if getattr(protocol, "transport", None) is None:
+        return None
+
+    def buffered_bytes() -> int:
+        transport = protocol.transport
+        while transport is not None and not isinstance(transport, FileDescriptor):
+            transport = getattr(transport, "transport", None)
+        if transport is None:  # the connection is gone: nothing more will be buffered
+            return 0
+        return len(transport.dataBuffer) - transport.offset + transport._tempDataLen
+
+    return buffered_bytes
+
+
+class Outbox:
+    """Frames for one socket, sent in order by one task as fast as the client takes them."""
+
+    def __init__(self, send: Callable[[str], Awaitable[None]], buffered_bytes: Callable[[], int] | None) -> None:
+        self.backlog_chars = 0
+        self._send = send
+        self._buffered_bytes = buffered_bytes or (lambda: 0)
+        self._frames: deque[tuple[str | None, str]] = deque()
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        self._progress = self._loop.create_future()
+        self._closed = False
+        self._sender = self._loop.create_task(self._send_all())
+
+    def notify(self, method: str, params: dict, tag: str | None = None) -> None:
+        """Queue a notification; ``tag`` names the frames ``drop`` may take back."""
+        if self._closed:
+            return
+        text = frame({"method": method, "params": params})
+        self._frames.append((tag, text))
+        self.backlog_chars += len(text)
+        self._wake.set()
+
+    def drop(self, tag: str) -> None:
+        """Forget the queued frames tagged ``tag`` (a terminal's output the client will get as scrollback)."""
+        kept = deque(item for item in self._frames if item[0] != tag)
+        self.backlog_chars = sum(len(text) for _, text in kept)
+        self._frames = kept
+        self._made_progress()
+
+    async def drained(self, below_chars: int, stall_seconds: float) -> bool:
+        """Wait until the backlog is under ``below_chars``; False once nothing went out for ``stall_seconds``."""
+        while self.backlog_chars >= below_chars and not self._closed:
+            try:
+                await asyncio.wait_for(asyncio.shield(self._progress), stall_seconds)
+            except TimeoutError:
+                return False
+        return True
+
+    def close(self) -> None:
+        """Stop sending and forget the backlog (the socket went away)."""
+        self._closed = True
+        self._frames.clear()
+        self.backlog_chars = 0
+        self._sender.cancel()
+        self._made_progress()
+
+    def _made_progress(self) -> None:
+        waiters, self._progress = self._progress, self._loop.create_future()
+        waiters.set_result(None)
+
+    async def _send_all(self) -> None:
+        while True:
+            if not self._frames:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            if self._buffered_bytes() >= TRANSPORT_BUFFER_LIMIT_BYTES:
+                await asyncio.sleep(TRANSPORT_POLL_SECONDS)
+                continue
+            _, text = self._frames.popleft()
+            self.backlog_chars -= len(text)
+            try:
+                await self._send(text)
+            except Exception:  # the socket is closing; its disconnect closes this outbox
+                logger.debug("could not send a frame to a closing socket", exc_info=True)
+            self._made_progress()
