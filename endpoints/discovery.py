@@ -8,7 +8,6 @@ Django side that gathers them lives in endpoints.advertised.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -30,6 +29,7 @@ PREFERENCE_KEYS = {
 CUSTOM_PREFIX = "custom:"
 AVAILABLE, UNAVAILABLE = "available", "unavailable"
 LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
+ONLY_THIS_MACHINE = "Only this machine can reach the server: no endpoint is the default for other devices."
 
 
 @dataclass(frozen=True)
@@ -171,28 +171,34 @@ def _is_ip(host: str) -> bool:
 
 
 def choose_default(endpoints: list[Endpoint], preference_key: str | None) -> Endpoint | None:
-    """Mark and return the default endpoint (CONTRACT section 6).
+    """Mark and return the default endpoint for other devices (CONTRACT section 6), or None.
 
-    The saved preference wins when a usable endpoint has that key; else the first
-    LAN address; else a tailnet address. HTTPS becomes the default only by the
-    owner's choice, and loopback only when nothing else can be reached at all
-    (it is this machine's own way in, never another device's).
+    The owner's saved preference wins whenever an endpoint of that key exists, even
+    one unavailable at the moment: its status says so, and the choice is not
+    silently swapped for another. Without one: the first LAN address the server
+    answers on, else a tailnet address. HTTPS becomes the default only by the
+    owner's choice, and loopback never (it is this machine's own way in, not
+    another device's): when nothing else answers there is no default, and the
+    loopback row says so when only this machine can reach the server.
     """
-    usable = [e for e in endpoints if e.status != UNAVAILABLE]
-    rules: list[Callable[[Endpoint], bool]] = [
-        lambda e: bool(preference_key) and e.preference_key == preference_key and e.kind != LOOPBACK,
-        lambda e: e.kind == LAN,
-        lambda e: e.kind == TAILSCALE_IP,
-        lambda e: e.kind == LOOPBACK,
-    ]
     for endpoint in endpoints:
         endpoint.is_default = False
-    for rule in rules:
-        chosen = next((e for e in usable if rule(e)), None)
-        if chosen is not None:
-            chosen.is_default = True
-            return chosen
-    return None
+    preferred = [e for e in endpoints if preference_key and e.preference_key == preference_key and e.kind != LOOPBACK]
+    # Of several endpoints with the preferred key (IPv4 and IPv6 LAN), one that answers first.
+    preferred.sort(key=lambda e: e.status != AVAILABLE)
+    answering = [e for e in endpoints if e.status == AVAILABLE]
+    candidates = [
+        *preferred[:1],
+        *(e for e in answering if e.kind == LAN),
+        *(e for e in answering if e.kind == TAILSCALE_IP),
+    ]
+    if not candidates:
+        if not any(e.kind != LOOPBACK for e in answering):
+            for endpoint in answering:
+                endpoint.status_reason = f"{ONLY_THIS_MACHINE} {endpoint.status_reason}"
+        return None
+    candidates[0].is_default = True
+    return candidates[0]
 
 
 def is_known_preference_key(key: str) -> bool:

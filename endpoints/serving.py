@@ -2,13 +2,15 @@
 
 `serve --tailscale-serve`, `pair --tailscale` and the Connections page can all
 make a mapping; the record lives in T3SITE_HOME because `pair` is another
-process. At exit the server undoes a recorded mapping only if Tailscale still
-sends it to this server's port (someone may have re-pointed it since).
+process. At exit the server undoes the recorded mappings made for any port it
+listened on, each only if Tailscale still sends it to that port (someone may
+have re-pointed it since).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 from endpoints import tailscale
@@ -50,12 +52,17 @@ def set_up(state: Path, local_port: int, https_port: int = tailscale.DEFAULT_HTT
     return url
 
 
-def undo_made(state: Path, local_port: int) -> list[int]:
-    """Undo the mappings made for ``local_port`` that still point at it; return their HTTPS ports."""
+def undo_made(state: Path, local_ports: Iterable[int]) -> list[int]:
+    """Undo the recorded mappings made for any of ``local_ports`` that still point there.
+
+    Return the HTTPS ports undone. A server passes every port it listened on: after
+    a move to another port, the mappings made for the first one are still its own.
+    """
+    ports = set(local_ports)
     mappings = _read(state)
     undone = []
-    for mapping in [m for m in mappings if m.get("localPort") == local_port]:
-        if tailscale.stop_serve(local_port, int(mapping["httpsPort"])):
+    for mapping in [m for m in mappings if m.get("localPort") in ports]:
+        if tailscale.stop_serve(int(mapping["localPort"]), int(mapping["httpsPort"])):
             undone.append(int(mapping["httpsPort"]))
         mappings.remove(mapping)
     _write(state, mappings)

@@ -7,6 +7,7 @@ stale Serve mapping, another machine, or a proxy's error page.
 
 from __future__ import annotations
 
+import http.client
 import json
 import socket
 import ssl
@@ -38,6 +39,34 @@ def forget_cache() -> None:
         _cache.clear()
 
 
+class NotADescriptor(Exception):
+    """The URL answered, but not with a JSON object: some other site or an error page."""
+
+
+def fetch_descriptor(base_url: str, timeout: float, context: ssl.SSLContext | None = None) -> dict:
+    """Return the descriptor ``base_url`` serves, fetched directly, never through a proxy.
+
+    http_proxy and https_proxy are ignored: the probe is of 127.0.0.1 or of this
+    server's own name, which a proxy would answer for from somewhere else (or log).
+    Raise urllib's errors (OSError) when it cannot be fetched, NotADescriptor when
+    the answer is not a JSON object.
+    """
+    url = base_url.rstrip("/") + DESCRIPTOR_PATH
+    request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310 - callers pass http(s)
+    handlers: list[urllib.request.BaseHandler] = [urllib.request.ProxyHandler({})]
+    if context is not None:
+        handlers.append(urllib.request.HTTPSHandler(context=context))
+    with urllib.request.build_opener(*handlers).open(request, timeout=timeout) as response:
+        body = response.read(DESCRIPTOR_MAX_BYTES)
+    try:
+        descriptor = json.loads(body)
+    except ValueError:
+        raise NotADescriptor(url) from None
+    if not isinstance(descriptor, dict):
+        raise NotADescriptor(url)
+    return descriptor
+
+
 def verify(
     base_url: str,
     environment_id: str,
@@ -47,26 +76,22 @@ def verify(
     """Return whether ``base_url`` serves this server's descriptor, and if not, why not."""
     if not base_url.startswith(("https://", "http://")):
         return Verification(False, f"{base_url} is not an http(s) URL.")
-    url = base_url.rstrip("/") + DESCRIPTOR_PATH
-    request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310 - http(s) checked above
+    not_descriptor = Verification(False, f"{base_url} answered with a page that is not a t3site descriptor.")
     try:
-        with urllib.request.urlopen(request, timeout=timeout, context=context) as response:  # noqa: S310
-            body = response.read(DESCRIPTOR_MAX_BYTES)
+        descriptor = fetch_descriptor(base_url, timeout, context)
+    except NotADescriptor:
+        return not_descriptor
     except urllib.error.HTTPError as exc:
         return Verification(False, f"{base_url} answered HTTP {exc.code} instead of this server's descriptor.")
     except urllib.error.URLError as exc:
         return Verification(False, _unreachable(base_url, exc.reason, timeout))
     except TimeoutError:
         return Verification(False, f"{base_url} did not answer within {timeout:g} seconds.")
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, http.client.HTTPException) as exc:
         return Verification(False, _unreachable(base_url, exc, timeout))
-    try:
-        descriptor = json.loads(body)
-    except ValueError:
-        return Verification(False, f"{base_url} answered with a page that is not a t3site descriptor.")
-    found = descriptor.get("environmentId") if isinstance(descriptor, dict) else None
+    found = descriptor.get("environmentId")
     if found is None:
-        return Verification(False, f"{base_url} answered with a page that is not a t3site descriptor.")
+        return not_descriptor
     if found != environment_id:
         return Verification(False, f"{base_url} reaches a different t3site server (environment {found}), not this one.")
     return Verification(True, f"{base_url} answers as this server.")

@@ -59,7 +59,7 @@ def tailscale_serve(request):
     listening = current_listening()
     if not (listening.local_only or listening.bind_host in ("0.0.0.0", "::")):
         return error(
-            "operation_forbidden",
+            "conflict",
             f"Tailscale Serve reaches this server at 127.0.0.1, but it listens on {listening.bind_host} only.",
             409,
         )
@@ -88,13 +88,14 @@ def network_access_view(request):
             f"this server was started with --host {listening.bind_host}: restart it without --host to choose here",
             403,
         )
-    ConnectionSettings.objects.choose_network_access(mode)
     control = current_listener()
     if control is not None:
         try:
             control.rebind(BIND_HOSTS[mode])
         except BindError as exc:
+            # The saved mode stays as it was: the next start should not fail the same way.
             return error("bind_failed", f"the server could not listen there: {exc}", 409)
+    ConnectionSettings.objects.choose_network_access(mode)
     return answer({"networkAccess": network_access(current_listening()), "applied": control is not None})
 
 

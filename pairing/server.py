@@ -8,10 +8,13 @@ that when the banner is printed the port really is listening.
 from __future__ import annotations
 
 import errno
+import logging
 import socket
 from collections.abc import Callable
 
 LISTEN_BACKLOG = 128
+
+logger = logging.getLogger("t3site.server")
 
 
 class BindError(Exception):
@@ -27,7 +30,10 @@ def bind_listener(host: str, port: int) -> socket.socket:
             f"cannot listen on {host!r}: it is not an address or a name this machine can resolve ({exc})"
         ) from None
     family, kind, proto, _, address = infos[0]
-    listener = socket.socket(family, kind, proto)
+    try:
+        listener = socket.socket(family, kind, proto)
+    except OSError as exc:
+        raise BindError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     try:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         if family == socket.AF_INET6 and host == "::":
@@ -49,18 +55,57 @@ def bind_listener(host: str, port: int) -> socket.socket:
     return listener
 
 
+def listen_instead(host: str, previous_host: str, port: int) -> tuple[socket.socket, BindError | None]:
+    """Return a listener on ``host``, or on ``previous_host`` again with the reason ``host`` failed.
+
+    Each is tried on ``port`` first (links already handed out keep working) and on
+    any free port after that. Raise BindError, saying both reasons, when neither
+    host can be bound at all.
+    """
+    try:
+        return _bind_first(host, port), None
+    except BindError as failure:
+        try:
+            return _bind_first(previous_host, port), failure
+        except BindError as lost:
+            raise BindError(f"{failure}; and listening on {previous_host} again failed too: {lost}") from None
+
+
+def _bind_first(host: str, port: int) -> socket.socket:
+    """Bind ``host`` on ``port``, else on any free port; raise the first failure if neither works."""
+    try:
+        return bind_listener(host, port)
+    except BindError as first:
+        if port == 0:
+            raise
+        try:
+            return bind_listener(host, 0)
+        except BindError:
+            raise first from None
+
+
 class ListenerControl:
     """The server's listening socket, which can be moved to another address while it runs.
 
     The Connections page turns network access on and off through ``rebind``:
     the old listening socket is closed and a new one adopted on the same port,
     so open connections (and every session, which lives in the database) carry on.
+    ``on_rebound(control, failure)`` runs after every move, ``failure`` being the
+    BindError when the server went back to its previous address instead.
     """
 
-    def __init__(self, bind_host: str, explicit_host: bool, on_rebound: Callable[[ListenerControl], None]) -> None:
+    def __init__(
+        self,
+        bind_host: str,
+        explicit_host: bool,
+        on_rebound: Callable[[ListenerControl, BindError | None], None],
+    ) -> None:
         self.bind_host = bind_host
         self.explicit_host = explicit_host
         self.port = 0
+        # Every port this server has listened on: Tailscale Serve mappings made for
+        # any of them are this server's to undo at exit.
+        self.ports: list[int] = []
         self._on_rebound = on_rebound
         self._reactor = None
         self._factory = None
@@ -79,11 +124,18 @@ class ListenerControl:
         # address would stay bound (and silently queue connections) after a rebind.
         listener.setblocking(False)
         self.port = listener.getsockname()[1]
+        if self.port not in self.ports:
+            self.ports.append(self.port)
         self._listening_port = self._reactor.adoptStreamPort(listener.fileno(), listener.family, self._factory)
         listener.close()
 
     def rebind(self, host: str) -> None:
-        """Listen on ``host`` instead (same port if it is free); call from any thread but the reactor's."""
+        """Listen on ``host`` instead (same port if it is free); call from any thread but the reactor's.
+
+        Raise BindError if the server could not move; it then listens on its
+        previous address again (another port if its own was taken meanwhile), or,
+        if even that failed, nowhere: both are logged.
+        """
         from twisted.internet.threads import blockingCallFromThread
 
         blockingCallFromThread(self._reactor, self._rebind, host)
@@ -91,27 +143,30 @@ class ListenerControl:
     def _rebind(self, host: str):
         from twisted.internet.defer import maybeDeferred
 
-        if host == self.bind_host:
+        if host == self.bind_host and self._listening_port is not None:
             return None
         previous_host, port = self.bind_host, self.port
         # The old socket must be closed before the new bind: Linux refuses 0.0.0.0:P
         # while 127.0.0.1:P still listens, even with SO_REUSEADDR.
-        stopped = maybeDeferred(self._listening_port.stopListening)
+        stopped = maybeDeferred(self._listening_port.stopListening) if self._listening_port else None
 
-        def listen_again(_):
+        def listen_again(_=None):
+            self._listening_port = None
             try:
-                listener = bind_listener(host, port)
-            except BindError:
-                try:
-                    listener = bind_listener(host, 0)
-                except BindError:
-                    self._adopt(bind_listener(previous_host, port))
-                    raise
+                listener, failure = listen_instead(host, previous_host, port)
+            except BindError as lost:
+                logger.critical("Network access: the server listens nowhere now, restart it (%s).", lost)
+                raise
             self._adopt(listener)
-            self.bind_host = host
-            self._on_rebound(self)
+            if failure is None:
+                self.bind_host = host
+                self._on_rebound(self, None)
+                return
+            logger.error("Network access not changed, %s: listening on %s:%s again.", failure, previous_host, self.port)
+            self._on_rebound(self, failure)
+            raise BindError(f"{failure} (the server listens on {previous_host}:{self.port} again)")
 
-        return stopped.addCallback(listen_again)
+        return listen_again() if stopped is None else stopped.addCallback(listen_again)
 
 
 _current: ListenerControl | None = None

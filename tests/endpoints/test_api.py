@@ -146,3 +146,19 @@ def test_the_connections_page_opens_for_an_owner(client, owner_device):
     response = client.get("/settings/connections/", **owner_device.auth)
     assert response.status_code == 200
     assert b"connections.js" in response.content
+
+
+def test_a_local_only_server_has_no_default_and_says_only_this_machine_can_reach_it(client, owner_device, interfaces):
+    ConnectionSettings.objects.choose_network_access("local-only")
+    data = listing(client, owner_device)
+    assert not any(e["isDefault"] for e in data["endpoints"])
+    (loopback,) = [e for e in data["endpoints"] if e["kind"] == "loopback"]
+    assert loopback["statusReason"].startswith("Only this machine can reach the server")
+
+
+def test_a_saved_default_stays_the_default_while_it_is_unavailable(client, owner_device, interfaces):
+    ConnectionSettings.objects.choose_default("core:lan:http")
+    ConnectionSettings.objects.choose_network_access("local-only")
+    chosen = default_of(listing(client, owner_device))
+    assert (chosen["kind"], chosen["status"]) == ("lan", "unavailable")
+    assert "turn on network access" in chosen["statusReason"]

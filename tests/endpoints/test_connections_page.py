@@ -27,6 +27,9 @@ def test_an_owner_creates_a_link_sees_its_qr_and_revokes_a_device(server):
     with chromium(PHONE_WINDOW) as browser:
         open_as_owner(browser, server)
         assert "127.0.0.1" in text_of(browser, "network-state")
+        # Listening on loopback only, no endpoint is the default for other devices, and the page says why.
+        assert "Only this machine can reach the server" in text_of(browser, "endpoint-default")
+        assert "default" not in [pill.text for pill in browser.find_elements("css selector", ".endpoint .pill")]
         more = browser.find_element("id", "endpoints-more")
         assert more.text.startswith("+")
         more.click()

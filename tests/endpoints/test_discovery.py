@@ -96,17 +96,43 @@ def test_a_saved_preference_wins_when_an_endpoint_of_that_key_exists():
     assert choose_default(found, "custom:https://gone.example").kind == "lan"
 
 
-def test_an_unavailable_preference_falls_back_to_the_rule():
+def test_an_unavailable_preference_stays_the_default_and_says_why():
     broken = https_endpoint("tailscale-https", "Tailscale", "https://box.tail1234.ts.net", (False, "HTTP 502"))
     found = [*http_endpoints(EVERYWHERE, WITH_TAILNET), broken]
-    assert choose_default(found, "tailscale:magicdns:https").kind == "lan"
+    assert choose_default(found, "tailscale:magicdns:https") is broken
+    assert broken.as_dict()["isDefault"] is True and broken.as_dict()["status"] == "unavailable"
+    local_only = http_endpoints(Listening("127.0.0.1", 3773), WITH_TAILNET)
+    chosen = choose_default(local_only, "core:lan:http")
+    assert (chosen.kind, chosen.status) == ("lan", "unavailable")
+    assert "turn on network access" in chosen.status_reason
+
+
+def test_of_two_endpoints_with_the_preferred_key_the_one_that_answers_is_the_default():
+    found = http_endpoints(EVERYWHERE, [("eth0", "fd00::2"), ("eth0", "10.0.0.5")])
+    assert choose_default(found, "core:lan:http").http_base_url == "http://10.0.0.5:3773"
 
 
 def test_loopback_is_never_the_default_while_another_device_can_connect():
     found = http_endpoints(EVERYWHERE, WITH_TAILNET)
     assert choose_default(found, "core:loopback:http").kind == "lan"
-    alone = http_endpoints(Listening("127.0.0.1", 3773), WITH_TAILNET)
-    assert choose_default(alone, None).kind == "loopback"
+
+
+def test_when_only_this_machine_can_reach_the_server_nothing_is_the_default():
+    for alone in (
+        http_endpoints(Listening("127.0.0.1", 3773), WITH_TAILNET),
+        http_endpoints(EVERYWHERE, [("lo", "127.0.0.1")]),
+    ):
+        assert choose_default(alone, "core:loopback:http") is None
+        assert not any(e.as_dict()["isDefault"] for e in alone)
+        loopback = by_kind(alone, "loopback")[0]
+        assert loopback.status_reason.startswith("Only this machine can reach the server")
+
+
+def test_an_https_endpoint_alone_is_not_made_the_default_but_is_a_way_in():
+    https = https_endpoint("tailscale-https", "Tailscale", "https://box.tail1234.ts.net", (True, "ok"))
+    found = [*http_endpoints(Listening("127.0.0.1", 3773), WITH_TAILNET), https]
+    assert choose_default(found, None) is None and not https.is_default
+    assert "Only this machine" not in by_kind(found, "loopback")[0].status_reason
 
 
 def test_https_endpoints_are_hosted_compatible_and_keyed_by_url():

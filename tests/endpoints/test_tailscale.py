@@ -43,7 +43,7 @@ def test_it_maps_https_to_this_server_and_records_that_it_did(fake_tailscale, tm
     assert fake_tailscale.target() == "http://127.0.0.1:3773"
     assert ["serve", "--bg", "--https=443", "http://127.0.0.1:3773"] in fake_tailscale.state["calls"]
     assert tailscale.fronts(3773) == url
-    assert serving.undo_made(tmp_path, 3773) == [443]
+    assert serving.undo_made(tmp_path, [3773]) == [443]
     assert fake_tailscale.target() is None
     assert ["serve", "--https=443", "off"] in fake_tailscale.state["calls"]
 
@@ -60,14 +60,14 @@ def test_it_refuses_a_port_that_fronts_another_server(fake_tailscale, tmp_path):
 def test_it_leaves_a_mapping_someone_re_pointed_since(fake_tailscale, tmp_path):
     serving.set_up(tmp_path, 3773, 8443)
     fake_tailscale.front(8443, "http://127.0.0.1:9000")
-    assert serving.undo_made(tmp_path, 3773) == []
+    assert serving.undo_made(tmp_path, [3773]) == []
     assert fake_tailscale.target(8443) == "http://127.0.0.1:9000"
 
 
 def test_it_does_not_undo_a_mapping_it_found_already_there(fake_tailscale, tmp_path):
     fake_tailscale.front(443, "http://127.0.0.1:3773")
     assert serving.set_up(tmp_path, 3773) == f"https://{DNS_NAME}"
-    assert serving.undo_made(tmp_path, 3773) == []
+    assert serving.undo_made(tmp_path, [3773]) == []
     assert fake_tailscale.target() == "http://127.0.0.1:3773"
 
 

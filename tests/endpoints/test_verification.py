@@ -11,6 +11,7 @@ import time
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -106,6 +107,23 @@ def test_a_page_that_is_not_a_descriptor_is_refused():
     with answering(body=b"<html>Welcome to nginx</html>") as url:
         result = verify(url, THIS_SERVER)
     assert not result.ok and "not a t3site descriptor" in result.reason
+
+
+@pytest.mark.parametrize("body", [b"[1, 2]", b'"environmentId"', b"null", b"42"])
+def test_json_that_is_not_an_object_is_not_a_descriptor(body):
+    with answering(body=body) as url:
+        result = verify(url, THIS_SERVER)
+    assert not result.ok and result.reason == f"{url} answered with a page that is not a t3site descriptor."
+
+
+def test_it_never_asks_through_a_proxy(monkeypatch):
+    with answering(body=descriptor("the-proxys-answer")) as proxy, answering(body=descriptor(THIS_SERVER)) as url:
+        for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+            monkeypatch.setenv(name, proxy)
+        for name in ("no_proxy", "NO_PROXY"):
+            monkeypatch.delenv(name, raising=False)
+        result = verify(url, THIS_SERVER)
+    assert result.ok, result.reason
 
 
 def test_a_slow_answer_times_out():

@@ -120,10 +120,13 @@ class Command(StateCommand):
             )
             return origin
 
-        def rebound(control: ListenerControl) -> None:
+        def rebound(control: ListenerControl, failure: BindError | None) -> None:
+            # Also after a failed move: the server may be back on its old address but another port.
             write_runtime(control)
-            self.stdout.write(f"Network access changed: now listening on {url_host(control.bind_host)}:{control.port}")
-            self.stdout.flush()
+            if failure is None:
+                where = f"{url_host(control.bind_host)}:{control.port}"
+                self.stdout.write(f"Network access changed: now listening on {where}")
+                self.stdout.flush()
 
         control = ListenerControl(bind_host, explicit_host=explicit_host, on_rebound=rebound)
         try:
@@ -144,13 +147,15 @@ class Command(StateCommand):
             def stopping() -> None:
                 lifecycle.server_stopping.send(sender=self.__class__)
                 home.remove_runtime(state, pid)
-                for undone in serving.undo_made(state, control.port):
-                    self.stdout.write(f"Tailscale Serve on port {undone} undone.")
 
             run_daphne(listener, started, stopping, control)
         finally:
             home.remove_runtime(state, pid)
             listener.close()
+            # Here, not in stopping(): also when daphne never started. Every port this server
+            # listened on counts, since a move to another port leaves the first one's mappings.
+            for undone in serving.undo_made(state, [port, *control.ports]):
+                self.stdout.write(f"Tailscale Serve on port {undone} undone.")
         self.stdout.write("t3site stopped.")
 
     def _map_tailscale(self, state: Path, port: int, https_port: int) -> str:
