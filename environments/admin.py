@@ -32,9 +32,12 @@ class EnvironmentAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # deleting would leave its stored credential behind: the action below drops both
 
-    @admin.action(description="Remove the selected environments and their stored credentials")
+    @admin.action(description="Remove the selected environments, log their sessions out, drop their credentials")
     def remove_selected(self, request, queryset) -> None:
+        """Remove as `manage.py environments remove` does: an SSH environment's managed server is stopped too."""
         environments = list(queryset)
         for environment in environments:
-            environment.remove()
+            label = environment.label
+            if message := environment.remove().message:
+                messages.warning(request, f"{label}: {message}")
         messages.success(request, f"Removed {len(environments)} environment(s).")

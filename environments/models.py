@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import models, transaction
 
 from environments import credentials
+from environments.remote import log_out
+from environments.ssh.client import Ask, never_ask
 from pairing.models import new_id
 from t3site import clock
+
+ROUTE_FIELDS = ("http_base_url", "ws_base_url", "kind", "ssh_host", "ssh_port", "ssh_user")
+
+
+class RouteChangeRefused(Exception):
+    """The caller may not choose where an environment is reached; the message says what needs ``admin``."""
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What removing an environment did on its backend: ``message`` is None when all went as it should."""
+
+    message: str | None
 
 
 class EnvironmentManager(models.Manager):
@@ -14,34 +31,56 @@ class EnvironmentManager(models.Manager):
         self,
         *,
         environment_id: str,
-        label: str,
+        label: str = "",
         http_base_url: str,
         ws_base_url: str,
         kind: str = "direct",
         ssh: dict | None = None,
         session_token: str | None = None,
         session_id: str = "",
+        may_route: bool = True,
     ) -> tuple[Environment, bool]:
         """Save a backend that was just paired with; return it and whether it is new.
 
         Keyed by the backend's ``environment_id``: pairing the same backend again
         updates its entry (address, label, kind) instead of adding a second one.
+        Without ``label`` an entry keeps the one it has (a new one is named by its id).
         ``session_token`` is given only by this server's own commands: it goes to
         the credential file, never to the database. Callers pass URLs already
         checked by environments.hosts.
+
+        ``may_route=False`` (a session without ``admin``) may add a direct entry and
+        rename one, but not change where an entry is reached nor add an SSH one:
+        browsers and this server send their credential for an environment to its
+        saved address, so whoever moves it could collect them. Raise RouteChangeRefused.
         """
         ssh = ssh or {}
-        values = {
-            "label": label,
+        route = {
             "http_base_url": http_base_url,
             "ws_base_url": ws_base_url,
             "kind": kind,
             "ssh_host": ssh.get("host", ""),
             "ssh_port": ssh.get("port"),
             "ssh_user": ssh.get("user", ""),
-            "last_connected_at": clock.now(),
         }
         with transaction.atomic():
+            # Checked and written in one transaction: the row cannot change in between.
+            existing = self.select_for_update().filter(environment_id=environment_id).first()
+            if not may_route and existing is None and kind == Environment.SSH:
+                raise RouteChangeRefused(
+                    "saving an SSH environment needs the 'admin' scope: add it with Add over SSH "
+                    "or `manage.py environments ssh` on this server"
+                )
+            if not may_route and existing is not None and existing.route() != route:
+                raise RouteChangeRefused(
+                    f"{existing.label!r} is saved with another address ({existing.http_base_url}, {existing.kind}): "
+                    "only a session with the 'admin' scope may change where a saved environment is reached"
+                )
+            values = {
+                **route,
+                "label": label or (existing.label if existing else environment_id),
+                "last_connected_at": clock.now(),
+            }
             environment, created = self.update_or_create(environment_id=environment_id, defaults=values)
         if session_token is not None:
             credentials.put(environment_id, session_token, session_id=session_id)
@@ -96,11 +135,36 @@ class Environment(models.Model):
             data["ssh"] = {"host": self.ssh_host, "port": self.ssh_port, "user": self.ssh_user}
         return data
 
+    def route(self) -> dict:
+        """Return where this environment is reached: what a credential for it is sent to."""
+        return {name: getattr(self, name) for name in ROUTE_FIELDS}
+
     def rename(self, label: str) -> None:
         self.label = label
         self.save(update_fields=["label"])
 
-    def remove(self) -> bool:
-        """Delete this entry and the credential this server kept for it; return whether there was one."""
+    def remove(self, *, ask: Ask = never_ask) -> Removal:
+        """Log out the session this server holds on the environment, then forget it and its credential.
+
+        For an SSH environment, also close its forward and stop its remote server if the
+        launcher started it (environments.ssh.service.stop_environment): ``ask`` answers
+        passphrase prompts there, and by default nothing is asked. Every caller (the
+        command, the API, the admin action) removes through here, so none leaves a live
+        session behind. Logging out is best effort: the message says what was not done.
+        """
+        from environments.ssh.service import stop_environment  # here: the SSH service builds on this model
+
+        message = None
+        if self.kind == self.SSH:
+            # Its backend is reached through SSH, not its forward (which may be closed).
+            message = stop_environment(self, ask=ask).message
+        else:
+            token = credentials.get(self.environment_id)
+            if token is not None and not log_out(self.http_base_url, token):
+                message = (
+                    "Its session could not be logged out on the backend (unreachable?): "
+                    "revoke it there with `manage.py auth session list` and `auth session revoke ID`."
+                )
         self.delete()
-        return credentials.delete(self.environment_id)
+        credentials.delete(self.environment_id)
+        return Removal(message)

@@ -12,9 +12,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from environments.hosts import BadAddress, normalize_host, ws_base_url
-from environments.models import Environment
+from environments.models import Environment, RouteChangeRefused
 from environments.ssh.client import SSHError, UnknownHostKey, never_ask
-from environments.ssh.service import launch_and_pair, stop_environment
+from environments.ssh.service import launch_and_pair
 from environments.ssh.target import DEFAULT_REMOTE_DIR, TargetError
 from pairing.decorators import session_required
 from pairing.scopes import ADMIN, READ, WRITE
@@ -92,7 +92,8 @@ def _paired_environment(body: dict) -> dict:
         raise BadRequest('an "ssh" environment needs ssh {"host", "port", "user"}; a direct one has none')
     return {
         "environment_id": environment_id,
-        "label": _label(body, required=False) or environment_id,
+        # Without a label, an entry keeps its own (a new one is named by its environmentId).
+        "label": _label(body, required=False),
         "http_base_url": http_base_url,
         "ws_base_url": expected_ws,
         "kind": kind,
@@ -111,19 +112,34 @@ def _lacks_scope(request, *also: str):
 @open_cors("GET, POST, OPTIONS")
 @session_required()
 def environment_list(request):
-    """List saved environments, or save one that was just paired (create, or update by environmentId)."""
+    """List saved environments, or save one that was just paired (create, or update by environmentId).
+
+    ``write`` may add a direct environment and rename one; changing where a saved one is
+    reached (address, kind, SSH target) or adding an SSH one needs ``admin`` too: browsers
+    send their bearer token for an environment to its address (docs/environments.md).
+    """
     if refusal := _lacks_scope(request):
         return refusal
     if request.method == "GET":
         return answer({"environments": [environment.as_dict() for environment in Environment.objects.all()]})
-    environment, created = Environment.objects.save_paired(**_paired_environment(read_json(request)))
+    may_route = request.device_session.has_scope(ADMIN)
+    try:
+        environment, created = Environment.objects.save_paired(
+            **_paired_environment(read_json(request)), may_route=may_route
+        )
+    except RouteChangeRefused as exc:
+        return error("insufficient_scope", str(exc), 403)
     return answer(environment.as_dict(), status=201 if created else 200)
 
 
 @open_cors("GET, PATCH, DELETE, OPTIONS")
 @session_required()
 def environment_detail(request, key: str):
-    """Show, rename ({"label"}) or remove one saved environment, found by id or environmentId."""
+    """Show, rename ({"label"}) or remove one saved environment, found by id or environmentId.
+
+    Removing logs out the session this server holds there (best effort). Removing an SSH
+    environment needs ``admin`` too: it logs in to that machine with this server's SSH keys.
+    """
     if refusal := _lacks_scope(request):
         return refusal
     environment = Environment.objects.find(key)
@@ -132,12 +148,13 @@ def environment_detail(request, key: str):
     if request.method == "PATCH":
         environment.rename(_label(read_json(request), required=True))
     elif request.method == "DELETE":
+        if environment.kind == Environment.SSH and (refusal := _lacks_scope(request, ADMIN)):
+            return refusal
         removed = {"id": environment.id, "environmentId": environment.environment_id, "removed": True}
-        if environment.kind == Environment.SSH:
-            # Nobody is at a terminal to type a passphrase: a key that needs one fails to stop the
-            # remote server, and the message says so.
-            removed["message"] = stop_environment(environment, ask=never_ask).message
-        environment.remove()
+        # Nobody is at a terminal to type a passphrase: a key that needs one fails to stop the
+        # remote server, and the message says so.
+        if message := environment.remove(ask=never_ask).message:
+            removed["message"] = message
         return answer(removed)
     return answer(environment.as_dict())
 

@@ -92,29 +92,47 @@ async function serverList() {
 // Return every saved environment, merged by environmentId and sorted by label. Each has the
 // contract's fields plus `where` ("browser", "server" or "both") and `paired` (this browser holds
 // a token for it). Tokens are never part of the list.
+//
+// A token this browser holds is bound to the address it was paired at: a server row never changes
+// a browser entry's address (anyone with `write` there could have saved it). When the server's
+// address for the same environmentId differs, both are listed and the server's carries
+// `addressDiffers: true`; this browser's token is never sent to it.
 export async function listEnvironments() {
-  const merged = new Map();
+  const merged = [];
+  const local = new Map();
   for (const entry of Object.values(readStore())) {
-    merged.set(entry.environmentId, { ...publicRecord(entry), where: WHERE_BROWSER, paired: Boolean(entry.sessionToken) });
+    const environment = { ...publicRecord(entry), where: WHERE_BROWSER, paired: Boolean(entry.sessionToken) };
+    local.set(entry.environmentId, environment);
+    merged.push(environment);
   }
   for (const row of await serverList()) {
-    const local = merged.get(row.environmentId);
-    merged.set(row.environmentId, local
-      ? { ...row, label: local.label, where: WHERE_BOTH, paired: local.paired }
-      : { ...row, where: WHERE_SERVER, paired: false });
+    const mine = local.get(row.environmentId);
+    if (!mine) {
+      merged.push({ ...row, where: WHERE_SERVER, paired: false });
+    } else if (mine.httpBaseUrl === row.httpBaseUrl && mine.wsBaseUrl === row.wsBaseUrl) {
+      mine.where = WHERE_BOTH;
+    } else {
+      merged.push({ ...row, where: WHERE_SERVER, paired: false, addressDiffers: true });
+    }
   }
-  return [...merged.values()].sort((a, b) => a.label.localeCompare(b.label));
+  // Same label: this browser's entry first, so it is the one found by environmentId.
+  return merged.sort((a, b) => a.label.localeCompare(b.label) || Boolean(a.addressDiffers) - Boolean(b.addressDiffers));
 }
 
+// Return the environment the app opens for `environmentId`: this browser's entry when it has one.
 export async function findEnvironment(environmentId) {
-  return (await listEnvironments()).find((environment) => environment.environmentId === environmentId) || null;
+  const all = (await listEnvironments()).filter((environment) => environment.environmentId === environmentId);
+  return all.find((environment) => !environment.addressDiffers) || all[0] || null;
 }
 
 // Return a Backend for an environment, or null when this browser holds no credential for it.
-// The page's own server needs none: its session cookie is the credential.
+// The token goes only to the address this browser paired it at (its own stored entry), never to
+// an address from a listing. The page's own server needs none: its session cookie is the credential.
 export function backendFor(environment) {
-  const token = readStore()[environment.environmentId]?.sessionToken;
-  if (token) return new Backend(environment.httpBaseUrl, token);
+  const entry = readStore()[environment.environmentId];
+  if (entry?.sessionToken && entry.httpBaseUrl === environment.httpBaseUrl) {
+    return new Backend(entry.httpBaseUrl, entry.sessionToken);
+  }
   if (environment.httpBaseUrl === window.location.origin) return new Backend();
   return null;
 }
@@ -164,9 +182,13 @@ export async function checkSession(environment) {
   return backend.session();
 }
 
+// An entry flagged `addressDiffers` is only this server's row: this browser's own entry for the
+// same environmentId is left alone.
+const inThisBrowser = (environment) => environment.where !== WHERE_SERVER;
+
 export async function rename(environment, label) {
   const entries = readStore();
-  if (entries[environment.environmentId]) {
+  if (inThisBrowser(environment) && entries[environment.environmentId]) {
     entries[environment.environmentId].label = label;
     writeStore(entries);
   }
@@ -178,15 +200,20 @@ export async function rename(environment, label) {
 // Forget the environment here and on this server's list, and log this browser's session on it
 // out (best effort): a removed entry must not leave a live credential behind.
 export async function remove(environment) {
-  const backend = backendFor(environment);
-  const entries = readStore();
-  const held = Boolean(entries[environment.environmentId]?.sessionToken);
-  delete entries[environment.environmentId];
-  writeStore(entries);
-  if (environment.where !== WHERE_BROWSER) {
-    await new Backend().request("DELETE", `/api/environments/${encodeURIComponent(environment.environmentId)}`);
+  const backend = inThisBrowser(environment) ? backendFor(environment) : null;
+  if (inThisBrowser(environment)) {
+    const entries = readStore();
+    delete entries[environment.environmentId];
+    writeStore(entries);
   }
-  if (held && backend) await backend.logout().catch(() => null);
+  try {
+    if (environment.where !== WHERE_BROWSER) {
+      await new Backend().request("DELETE", `/api/environments/${encodeURIComponent(environment.environmentId)}`);
+    }
+  } finally {
+    // Even when this server refuses to drop its row (an SSH one needs admin), the token is gone here.
+    if (backend?.sessionToken) await backend.logout().catch(() => null);
+  }
 }
 
 // Log out a session this browser no longer keeps (after pairing the same backend again).

@@ -1,4 +1,7 @@
-"""/api/environments through Django's test client: list, save by environmentId, rename, remove, scopes."""
+"""/api/environments through Django's test client: list, save by environmentId, rename, remove, scopes.
+
+Who may change where an environment is reached: browsers send it their bearer token (C1).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,8 @@ import pytest
 
 from environments import credentials
 from environments.models import Environment
+from environments.remote import pair
+from tests.support.http import request
 
 pytestmark = pytest.mark.django_db
 
@@ -155,3 +160,88 @@ def test_the_pages_send_no_referrer_and_are_not_cached(client):
         response = client.get(path)
         assert response["Referrer-Policy"] == "no-referrer" and response["Cache-Control"] == "no-store"
         assert b'src="http' not in response.content and b'href="http' not in response.content  # no third-party asset
+
+
+ATTACKER = {"httpBaseUrl": "http://203.0.113.66:3773", "wsBaseUrl": "ws://203.0.113.66:3773"}
+
+
+def test_a_client_session_cannot_repoint_an_environment_the_owner_saved(client, owner_device, client_device):
+    send(client, "post", "/api/environments", PHONE_BACKEND, **owner_device.auth)
+    for change in (ATTACKER, {"kind": "ssh", "ssh": {"host": "devbox"}}):
+        refused = send(client, "post", "/api/environments", {**PHONE_BACKEND, **change}, **client_device.auth)
+        assert refused.status_code == 403 and error_code(refused) == "insufficient_scope"
+        assert "only a session with the 'admin' scope may change where" in refused.json()["error"]["message"]
+    saved = Environment.objects.get()
+    assert saved.http_base_url == PHONE_BACKEND["httpBaseUrl"] and saved.kind == "direct"
+
+
+def test_a_client_session_may_add_a_direct_environment_and_rename_one(client, owner_device, client_device):
+    send(client, "post", "/api/environments", PHONE_BACKEND, **owner_device.auth)
+    renamed = send(client, "post", "/api/environments", {**PHONE_BACKEND, "label": "Desk"}, **client_device.auth)
+    assert renamed.status_code == 200 and renamed.json()["label"] == "Desk"
+    other = {**PHONE_BACKEND, **ATTACKER, "environmentId": "another-backend"}
+    assert send(client, "post", "/api/environments", other, **client_device.auth).status_code == 201
+
+
+def test_a_client_session_cannot_save_an_ssh_environment(client, client_device):
+    body = {**PHONE_BACKEND, "kind": "ssh", "ssh": {"host": "devbox", "port": 2222, "user": "me"}}
+    refused = send(client, "post", "/api/environments", body, **client_device.auth)
+    assert refused.status_code == 403 and error_code(refused) == "insufficient_scope"
+    assert "saving an SSH environment needs the 'admin' scope" in refused.json()["error"]["message"]
+    assert not Environment.objects.exists()
+
+
+def test_an_owner_session_can_repoint_an_environment(client, owner_device, client_device):
+    send(client, "post", "/api/environments", PHONE_BACKEND, **client_device.auth)
+    moved = send(client, "post", "/api/environments", {**PHONE_BACKEND, **ATTACKER}, **owner_device.auth)
+    assert moved.status_code == 200 and moved.json()["httpBaseUrl"] == ATTACKER["httpBaseUrl"]
+
+
+def test_saving_again_without_a_label_keeps_the_label(client, owner_device):
+    send(client, "post", "/api/environments", PHONE_BACKEND, **owner_device.auth)
+    unlabeled = {key: value for key, value in PHONE_BACKEND.items() if key != "label"}
+    assert send(client, "post", "/api/environments", unlabeled, **owner_device.auth).json()["label"] == "Workstation"
+    new = send(client, "post", "/api/environments", {**unlabeled, "environmentId": "e2"}, **owner_device.auth)
+    assert new.json()["label"] == "e2"
+
+
+def test_a_client_session_cannot_remove_an_ssh_environment(client, client_device):
+    Environment.objects.save_paired(
+        environment_id="over-ssh",
+        label="devbox",
+        http_base_url="http://127.0.0.1:9",
+        ws_base_url="ws://127.0.0.1:9",
+        kind="ssh",
+        ssh={"host": "devbox", "port": 22, "user": "me"},
+    )
+    refused = send(client, "delete", "/api/environments/over-ssh", **client_device.auth)
+    assert refused.status_code == 403 and error_code(refused) == "insufficient_scope"
+    assert Environment.objects.filter(environment_id="over-ssh").exists()
+
+
+def test_removing_a_direct_environment_logs_out_the_session_this_server_held(client, owner_device, backend):
+    token = pair(backend.base_url, backend.token, device_label="this server").session_token
+    Environment.objects.save_paired(
+        environment_id="cli-env",
+        label="cli",
+        http_base_url=backend.base_url,
+        ws_base_url=backend.base_url.replace("http", "ws", 1),
+        session_token=token,
+    )
+    removed = send(client, "delete", "/api/environments/cli-env", **owner_device.auth)
+    assert removed.status_code == 200 and "message" not in removed.json()
+    session = request("GET", f"{backend.base_url}/api/auth/session", headers={"Authorization": f"Bearer {token}"})
+    assert session.json["authenticated"] is False
+
+
+def test_removing_a_direct_environment_whose_backend_is_down_says_so(client, owner_device, unused_port):
+    Environment.objects.save_paired(
+        environment_id="cli-env",
+        label="cli",
+        http_base_url=f"http://127.0.0.1:{unused_port}",
+        ws_base_url=f"ws://127.0.0.1:{unused_port}",
+        session_token="t3s_" + "c" * 43,
+    )
+    removed = send(client, "delete", "/api/environments/cli-env", **owner_device.auth).json()
+    assert removed["removed"] is True and "could not be logged out" in removed["message"]
+    assert credentials.get("cli-env") is None

@@ -10,8 +10,8 @@ from environments import credentials
 from environments.hosts import BadAddress, PairingLink, normalize_host, parse_pairing_url, ws_base_url
 from environments.models import Environment
 from environments.remote import BackendError, log_out, pair
+from environments.ssh.client import ask_at_terminal
 from environments.ssh.command import add_ssh_parser, run_ssh
-from environments.ssh.service import stop_environment
 from t3site.commands import StateCommand
 
 LABEL_MAX_LENGTH = 200
@@ -122,22 +122,11 @@ class Command(StateCommand):
     def handle_remove(self, *, id, **_):
         environment = self._find(id)
         key, label = environment.id, environment.label
-        unrevoked = False
-        if environment.kind == Environment.SSH:
-            # Its backend is reached through SSH, not its forward (which may be closed): log out and
-            # stop the remote server there, if `environments ssh` started it.
-            self.stdout.write(stop_environment(environment).message)
-        else:
-            token = credentials.get(environment.environment_id)
-            # Log the session out first, so the removed entry does not leave a live credential behind.
-            unrevoked = token is not None and not log_out(environment.http_base_url, token)
-        environment.remove()
+        # At a terminal, a key with a passphrase can be unlocked to stop an SSH environment's server.
+        removal = environment.remove(ask=ask_at_terminal)
         self.stdout.write(f"Removed {key} ({label!r}).")
-        if unrevoked:
-            self.stdout.write(
-                "Its session could not be logged out on the backend (unreachable?): "
-                "revoke it there with `manage.py auth session list` and `auth session revoke ID`."
-            )
+        if removal.message:
+            self.stdout.write(removal.message)
 
     def handle_ssh(self, **options):
         run_ssh(self.stdout, options)

@@ -67,6 +67,15 @@ function render(environment) {
   fields.address.textContent = environment.httpBaseUrl;
   fields.where.textContent = WHERE_TEXT[environment.where];
   fields.open.href = `/?environment=${encodeURIComponent(environment.environmentId)}`;
+  if (environment.addressDiffers) {
+    // This server's row names another address than the one this browser paired at: never
+    // contacted, and "Open" would open this browser's entry, so it is not offered here.
+    row.dataset.addressDiffers = "yes";
+    fields.open.hidden = true;
+    show(fields.state, "address differs", "bad");
+    fields.detail.textContent = "This server's list gives an address that differs from where this browser paired. "
+      + "This browser's session is never sent there: remove this entry, or pair again at this address if it is right.";
+  }
   fields.rename.onclick = () => {
     fields["rename-input"].value = environment.label;
     fields["rename-form"].hidden = false;
@@ -86,7 +95,7 @@ function render(environment) {
     }
     await act(() => remove(environment), `Removed ${environment.label}.`);
   };
-  check(environment, fields);
+  if (!environment.addressDiffers) check(environment, fields);
   return row;
 }
 
