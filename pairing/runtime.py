@@ -7,14 +7,13 @@ home's environment id.
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
+import http.client
 
 import psutil
 from django.conf import settings
 
 from endpoints.addresses import is_wildcard, url_host
+from endpoints.verification import NotADescriptor, fetch_descriptor
 from t3site import home
 
 PROBE_TIMEOUT_SECONDS = 3
@@ -36,11 +35,8 @@ def running_server() -> dict | None:
     if not psutil.pid_exists(runtime["pid"]):
         return None
     try:
-        with urllib.request.urlopen(  # noqa: S310 - an http:// URL we build from the runtime file
-            local_origin(runtime) + "/.well-known/t3/environment", timeout=PROBE_TIMEOUT_SECONDS
-        ) as response:
-            descriptor = json.load(response)
-    except (OSError, ValueError, urllib.error.URLError):
+        descriptor = fetch_descriptor(local_origin(runtime), PROBE_TIMEOUT_SECONDS)
+    except (OSError, ValueError, NotADescriptor, http.client.HTTPException):
         return None
     if descriptor.get("environmentId") != home.environment_id(settings.T3SITE_HOME):
         return None
