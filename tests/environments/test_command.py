@@ -107,3 +107,13 @@ def test_a_dead_backend_is_refused_without_spending_the_code(server, workstation
 )
 def test_user_mistakes_get_one_clear_line(workstation, args, reason):
     assert reason in one_line_error(environments(workstation, *args))
+
+
+def test_a_corrupt_credential_file_is_one_line(tmp_path):
+    from tests.support.server import manage
+
+    manage(tmp_path, "environments", "list")
+    (tmp_path / "environment-credentials.json").write_text("{not json")
+    result = manage(tmp_path, "environments", "list")
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "environment-credentials.json" in result.stderr

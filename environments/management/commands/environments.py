@@ -7,6 +7,7 @@ import socket
 from django.core.management.base import CommandError
 
 from environments import credentials
+from environments.credentials import CredentialStoreError
 from environments.hosts import BadAddress, PairingLink, normalize_host, parse_pairing_url, ws_base_url
 from environments.models import Environment
 from environments.remote import BackendError, log_out, pair
@@ -56,7 +57,10 @@ class Command(StateCommand):
         add_ssh_parser(verbs)
 
     def handle(self, *args, verb: str, **options):
-        getattr(self, f"handle_{verb}")(**options)
+        try:
+            getattr(self, f"handle_{verb}")(**options)
+        except CredentialStoreError as exc:
+            raise CommandError(str(exc)) from None
 
     def handle_add(self, *, pairing_url, host, token, label, **_):
         if bool(pairing_url) == bool(host or token) or bool(host) != bool(token):
