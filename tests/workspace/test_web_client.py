@@ -127,6 +127,25 @@ def test_it_runs_a_command_in_a_terminal_and_reattaches_after_a_reconnect(phone,
     wait_for(lambda: text_of(phone, "terminal-count") == "", message="the terminal to close")
 
 
+def test_a_terminal_the_server_detached_is_attached_again_from_its_scrollback(phone, server, project_folder):
+    manage(server.home, "project", "add", str(project_folder))
+    phone.refresh()
+    click(phone, "#project-list [data-project-id]")
+    click(phone, "#project-terminal")
+    wait_for(lambda: "site" in text_of(phone, "terminal-tabs"), message="a terminal tab")
+    run_in_terminal(phone, "echo kept-$((5*5))", "kept-25")
+    # What the server sends a socket that fell too far behind (workspace.outbox): the screen is
+    # wiped here to prove the client fetches the scrollback again rather than keeping what it had.
+    phone.execute_script(
+        """const view = window.t3site.terminals, pane = view.active;
+        pane.replaceWith("");
+        view.app.rpc.dispatchEvent(new CustomEvent("terminal.detached",
+            {detail: {terminalId: pane.id, reason: "too far behind"}}));"""
+    )
+    wait_for(lambda: "kept-25" in terminal_output(phone), message="the scrollback after re-attaching")
+    run_in_terminal(phone, "echo live-$((3*3))", "live-9")
+
+
 def test_it_fits_the_terminal_to_the_screen_and_takes_lines_from_the_phone_keyboard(phone, server, project_folder):
     manage(server.home, "project", "add", str(project_folder))
     phone.refresh()

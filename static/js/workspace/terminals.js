@@ -26,6 +26,12 @@ export class TerminalsView {
     const rpc = app.rpc;
     rpc.addEventListener("terminal.output", (event) => this.onOutput(event.detail));
     rpc.addEventListener("terminal.exit", (event) => this.panes.get(event.detail.terminalId)?.markExited(event.detail.exitCode));
+    // The server stops sending to a socket that fell too far behind (a stalled tab during heavy
+    // output); attaching again replaces the screen with the scrollback and continues live.
+    rpc.addEventListener("terminal.detached", (event) => {
+      const pane = this.panes.get(event.detail.terminalId);
+      if (pane) this.attach(pane);
+    });
     // Phones: the soft keyboard and rotation change the pane's size without a window resize event.
     new ResizeObserver(() => this.active?.fit()).observe(this.host);
     this.bindKeys();
