@@ -16,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+import psutil
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
@@ -103,6 +104,28 @@ def _drain(ws, stop: threading.Event) -> None:
             return
 
 
+def stalled_reader(server, headers: dict, megabytes: int) -> tuple[float, float, float]:
+    """Produce ``megabytes`` for a socket that stops reading; return (seconds, RSS before, RSS peak) in MiB."""
+    process = psutil.Process(server.process.pid)
+    with (
+        connect(server.ws_url, additional_headers=headers, max_queue=1, max_size=None) as stalled,
+        connect(server.ws_url, additional_headers=headers, max_size=None) as watcher_ws,
+    ):
+        watcher = Session(watcher_ws)
+        baseline = peak = process.memory_info().rss
+        command = f"yes 0123456789abcdefghijklmnopqrstuvwxyz | head -c {megabytes * 2**20}"
+        started = time.perf_counter()
+        terminal = Session(stalled).call("terminal.open", command=command, **SIZE)["terminalId"]
+        deadline = time.monotonic() + DEADLINE_SECONDS
+        while time.monotonic() < deadline:
+            peak = max(peak, process.memory_info().rss)
+            listed = {t["terminalId"]: t for t in watcher.call("terminal.list")["terminals"]}
+            if listed[terminal]["exited"]:
+                break
+            time.sleep(0.1)
+        return time.perf_counter() - started, baseline / 2**20, peak / 2**20
+
+
 def summary(samples: list[float]) -> str:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
@@ -113,6 +136,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--megabytes", type=int, default=20, help="bulk output to stream")
     parser.add_argument("--keys", type=int, default=200, help="keystrokes to time")
+    parser.add_argument("--stalled-megabytes", type=int, default=320, help="output for a socket that stops reading")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="t3site-bench-") as tmp:
         server = start_server(Path(tmp) / "home")
@@ -128,6 +152,11 @@ def main() -> None:
             )
             print(f"keystroke echo, idle:            {summary(echo_latency(server, headers, args.keys, flood=False))}")
             print(f"keystroke echo, during a flood:  {summary(echo_latency(server, headers, args.keys, flood=True))}")
+            seconds, before, peak = stalled_reader(server, headers, args.stalled_megabytes)
+            print(
+                f"stalled reader: {args.stalled_megabytes} MiB produced in {seconds:.1f} s, "
+                f"server RSS {before:.0f} MiB -> peak {peak:.0f} MiB"
+            )
         finally:
             server.stop()
 
