@@ -11,7 +11,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from pairing.ratelimit import AUTH_FAILURE_LIMIT
-from tests.pairing.test_serve import REVOCATION_DEADLINE_SECONDS, pair_bearer, rpc
+from tests.support.e2e import REVOCATION_DEADLINE_SECONDS, pair_bearer, rpc
 from tests.support.http import request
 from tests.support.server import command_env, manage, start_server
 from tests.support.services import postgres_server, redis_server

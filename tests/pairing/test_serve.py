@@ -19,23 +19,9 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from t3site import home
+from tests.support.e2e import REVOCATION_DEADLINE_SECONDS, pair_bearer, rpc
 from tests.support.http import request
 from tests.support.server import ROOT, OutputReader, command_env, manage, start_server
-
-REVOCATION_DEADLINE_SECONDS = 2
-
-
-def pair_bearer(server, token=None, label="e2e") -> dict:
-    reply = request(
-        "POST", f"{server.base_url}/api/auth/pair", {"token": token or server.token, "mode": "bearer", "label": label}
-    )
-    assert reply.status == 200, reply.body
-    return reply.json
-
-
-def rpc(ws, method, params=None, request_id=1):
-    ws.send(json.dumps({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params or {}}))
-    return json.loads(ws.recv(timeout=5))
 
 
 def test_it_prints_the_banner_and_writes_the_runtime_file(server):
