@@ -11,7 +11,7 @@ import os
 from collections.abc import Collection
 
 from workspace.gitinfo import is_git_repo
-from workspace.paths import PathExists, PathMissing, PathRefused, root_refusal
+from workspace.paths import PathExists, PathRefused, explained, root_refusal
 
 BROWSE_ENTRY_LIMIT = 2000
 
@@ -68,31 +68,31 @@ def browse(
     folder = os.path.realpath(absolute(path) if path is not None else default_folder())
     entries = []
     truncated = False
-    try:
-        with os.scandir(folder) as found:
-            for entry in found:
-                hidden = entry.name.startswith(".")
-                if (hidden and not show_hidden) or not _is_folder(entry):
-                    continue
-                if len(entries) == BROWSE_ENTRY_LIMIT:
-                    truncated = True
-                    break
-                entries.append(
-                    {
-                        "name": entry.name,
-                        "path": entry.path,
-                        "isGitRepo": is_git_repo(entry.path),
-                        "isProject": os.path.realpath(entry.path) in project_paths,
-                        "hidden": hidden,
-                        "addable": addable(entry.path),
-                    }
-                )
-    except FileNotFoundError:
-        raise PathMissing(f"no folder {folder}") from None
-    except NotADirectoryError:
-        raise PathRefused(f"{folder} is a file, not a folder") from None
-    except PermissionError:
-        raise PathRefused(f"cannot read {folder}: permission denied") from None
+    with (
+        explained(
+            missing=f"no folder {folder}",
+            not_a_folder=f"{folder} is a file, not a folder",
+            denied=f"cannot read {folder}: permission denied",
+        ),
+        os.scandir(folder) as found,
+    ):
+        for entry in found:
+            hidden = entry.name.startswith(".")
+            if (hidden and not show_hidden) or not _is_folder(entry):
+                continue
+            if len(entries) == BROWSE_ENTRY_LIMIT:
+                truncated = True
+                break
+            entries.append(
+                {
+                    "name": entry.name,
+                    "path": entry.path,
+                    "isGitRepo": is_git_repo(entry.path),
+                    "isProject": os.path.realpath(entry.path) in project_paths,
+                    "hidden": hidden,
+                    "addable": addable(entry.path),
+                }
+            )
     entries.sort(key=lambda item: (item["hidden"], item["name"].casefold(), item["name"]))
     parent = os.path.dirname(folder)
     return {
@@ -109,14 +109,14 @@ def browse(
 def create_directory(path: str) -> str:
     """Make one new folder (its parent must exist) and return its resolved path."""
     target = absolute(path)
+    parent = os.path.dirname(target)
     try:
-        os.mkdir(target)
+        with explained(
+            missing=f"cannot make {target}: the folder {parent} does not exist",
+            not_a_folder=f"cannot make {target}: {parent} is not a folder",
+            denied=f"cannot make {target}: permission denied",
+        ):
+            os.mkdir(target)
     except FileExistsError:
         raise PathExists(f"{target} already exists") from None
-    except FileNotFoundError:
-        raise PathMissing(f"cannot make {target}: the folder {os.path.dirname(target)} does not exist") from None
-    except NotADirectoryError:
-        raise PathRefused(f"cannot make {target}: {os.path.dirname(target)} is not a folder") from None
-    except PermissionError:
-        raise PathRefused(f"cannot make {target}: permission denied") from None
     return os.path.realpath(target)

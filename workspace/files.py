@@ -21,7 +21,7 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 
 from t3site import clock
-from workspace.paths import PathMissing, PathRefused, confine, display
+from workspace.paths import PathMissing, PathRefused, confine, display, explained
 
 FILE_SIZE_LIMIT_BYTES = 2 * 1024 * 1024
 LIST_ENTRY_LIMIT = 5000
@@ -75,22 +75,22 @@ def list_folder(root: str, relative: str, protected: Collection[str] = ()) -> di
     shown, target = confine(root, relative, protected)
     entries = []
     truncated = False
-    try:
-        with os.scandir(target) as found:
-            for entry in found:
-                if len(entries) == LIST_ENTRY_LIMIT:
-                    truncated = True
-                    break
-                try:
-                    entries.append(_entry(entry, shown))
-                except FileNotFoundError:  # removed while we listed
-                    continue
-    except FileNotFoundError:
-        raise PathMissing(f"no folder {shown or '.'!r} in the project") from None
-    except NotADirectoryError:
-        raise PathRefused(f"{shown!r} is a file, not a folder") from None
-    except PermissionError:
-        raise PathRefused(f"cannot read {shown or '.'!r}: permission denied") from None
+    with (
+        explained(
+            missing=f"no folder {shown or '.'!r} in the project",
+            not_a_folder=f"{shown!r} is a file, not a folder",
+            denied=f"cannot read {shown or '.'!r}: permission denied",
+        ),
+        os.scandir(target) as found,
+    ):
+        for entry in found:
+            if len(entries) == LIST_ENTRY_LIMIT:
+                truncated = True
+                break
+            try:
+                entries.append(_entry(entry, shown))
+            except FileNotFoundError:  # removed while we listed
+                continue
     entries.sort(key=lambda item: (item["type"] != "directory", item["name"].casefold(), item["name"]))
     return {"path": shown, "entries": entries, "truncated": truncated}
 

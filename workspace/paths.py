@@ -16,7 +16,8 @@ is or holds the server's home or code is refused outright.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 
@@ -30,6 +31,19 @@ class PathMissing(LookupError):
 
 class PathExists(ValueError):
     """Something already exists where something new should be made."""
+
+
+@contextmanager
+def explained(*, missing: str, not_a_folder: str, denied: str) -> Iterator[None]:
+    """Turn the OS errors of a folder operation into the path errors a user reads."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise PathMissing(missing) from None
+    except NotADirectoryError:
+        raise PathRefused(not_a_folder) from None
+    except PermissionError:
+        raise PathRefused(denied) from None
 
 
 def relative_parts(relative: str) -> tuple[str, ...]:
