@@ -22,7 +22,6 @@ from t3site.http import BadRequest, answer, error, no_store, open_cors, read_jso
 
 LABEL_MAX_LENGTH = 200
 ENVIRONMENT_ID_MAX_LENGTH = 64
-SSH_FIELDS = ("host", "port", "user")
 
 
 def _page(request, template: str):

@@ -69,9 +69,6 @@ class SocketRegistry:
             if not channels:
                 del self._channels[session_id]
 
-    def session_count(self) -> int:
-        return len(self._channels)
-
     async def check_now(self) -> None:
         """Close the sockets of every watched session that is no longer live."""
         session_ids = list(self._channels)

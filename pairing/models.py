@@ -257,8 +257,11 @@ class DeviceSessionManager(models.Manager.from_queryset(DeviceSessionQuerySet)):
         """Return the session a raw bearer token belongs to, whatever its state, or None."""
         if not tokens.is_session_token(raw or ""):
             return None
-        session = self.filter(digest=digest(raw)).first()
-        if session is None or not tokens.digests_match(session.digest, digest(raw)):
+        expected = digest(raw)
+        session = self.filter(digest=expected).first()
+        # The indexed lookup already matched; the constant-time compare keeps the check
+        # independent of how the database compares strings.
+        if session is None or not tokens.digests_match(session.digest, expected):
             return None
         return session
 
@@ -305,10 +308,6 @@ class DeviceSession(models.Model):
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
-
-    @property
-    def is_owner(self) -> bool:
-        return self.role == scope_rules.OWNER
 
     def as_dict(self, current_id: str | None = None) -> dict:
         """Return the session as listings show it: never the token or its digest."""

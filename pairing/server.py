@@ -88,8 +88,9 @@ class ListenerControl:
     """The server's listening socket, which can be moved to another address while it runs.
 
     The Connections page turns network access on and off through ``rebind``:
-    the old listening socket is closed and a new one adopted on the same port,
-    so open connections (and every session, which lives in the database) carry on.
+    the old listening socket is closed and a new one adopted (on the same port when
+    it is free, else another; when the new address cannot be bound at all, back on
+    the previous one), so open connections and every session carry on.
     ``on_rebound(control, failure)`` runs after every move, ``failure`` being the
     BindError when the server went back to its previous address instead.
     """

@@ -1,7 +1,7 @@
 """The /ws socket: authenticate the handshake, then frame JSON-RPC 2.0.
 
 Each request runs in its own task (at most ``MAX_CONCURRENT_CALLS`` at once, at
-most ``MAX_CALLS_IN_FLIGHT`` waiting) so a slow git call never holds up terminal
+most ``MAX_CALLS_IN_FLIGHT`` accepted and not yet answered) so a slow git call never holds up terminal
 keystrokes on the same socket. Keystrokes and resizes (``ORDERED_METHODS``) are
 different: they never wait, and run in ``receive`` itself, one frame after the
 other, so they reach the program in the order they were typed.

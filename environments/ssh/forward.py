@@ -94,12 +94,6 @@ class Forward:
         if connection is not None and not keep_link:
             connection.close()
 
-    def drop_link(self) -> None:
-        """Close the current SSH link (as a network cut would); the supervisor brings it back."""
-        connection = self._connection
-        if connection is not None:
-            connection.close()
-
     def wait_connected(self, timeout: float) -> bool:
         with self._linked:
             return self._linked.wait_for(lambda: self.connected or self._closed.is_set(), timeout=timeout) and (

@@ -12,10 +12,8 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-from channels.db import database_sync_to_async
-
 from pairing.scopes import TERMINAL
-from workspace.models import Project
+from workspace.methods.projects import project_for
 from workspace.rpc import CONFLICT, INVALID_PARAMS, NOT_FOUND, TOO_LARGE, Call, RpcError, method
 from workspace.terminals import registry
 from workspace.terminals.terminal import InputBacklogFull, Terminal, TerminalExited
@@ -68,13 +66,9 @@ async def open_terminal(call: Call) -> dict:
     """
     cols, rows = _size(call)
     command = _command(call)
-    project_id = call.param("projectId", str, required=False)
-    base = Path.cwd()
-    if project_id is not None:
-        project = await database_sync_to_async(Project.objects.filter(pk=project_id).first)()
-        if project is None:
-            raise RpcError(NOT_FOUND, "no such project")
-        base = Path(project.path)
+    project = await project_for(call) if call.params.get("projectId") is not None else None
+    project_id = project.id if project else None
+    base = Path(project.path) if project else Path.cwd()
     cwd = base / Path(call.param("cwd", str, required=False, default="")).expanduser()
     if not cwd.is_dir():
         raise RpcError(INVALID_PARAMS, f"{cwd} is not a folder")

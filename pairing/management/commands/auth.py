@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import CommandError
 
+from endpoints.links import pairing_url
 from pairing import scopes as scope_rules
 from pairing.cli import add_grant_options, issue_link, link_document, parse_ttl
 from pairing.models import DeviceSession, PairingCredential
@@ -66,7 +67,7 @@ class Command(StateCommand):
         if base_url is None:
             runtime = running_server()
             base_url = runtime["origin"] if runtime else None
-        data = link_document(link, code, f"{base_url.rstrip('/')}/pair#token={code}" if base_url else None)
+        data = link_document(link, code, pairing_url(base_url, code) if base_url else None)
         if json:
             return self.print_json(data)
         self.stdout.write(f"Pairing link {link.id} ({link.role}: {' '.join(link.scopes)}), expires {data['expiresAt']}")

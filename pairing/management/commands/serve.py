@@ -13,15 +13,17 @@ from django.core.management.base import CommandError
 import t3site
 from endpoints import serving, tailscale
 from endpoints.addresses import is_wildcard, url_host
+from endpoints.discovery import Listening
 from endpoints.interfaces import preferred_address
 from endpoints.links import pairing_url
 from endpoints.models import ConnectionSettings
 from endpoints.verification import verify
-from pairing.models import PairingCredential
+from pairing.models import PAIRING_TTL_SECONDS, PairingCredential
 from pairing.qr import terminal_qr
 from pairing.server import BindError, ListenerControl, bind_listener, run_daphne
 from t3site import clock, home, lifecycle
 from t3site.commands import StateCommand
+from t3site.durations import format_duration
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 3773
@@ -172,8 +174,9 @@ class Command(StateCommand):
         self.stdout.write(f"Pairing URL: {link}")
         if not no_qr:
             self.stdout.write(terminal_qr(link))
-        self.stdout.write("The token works once, for 5 minutes; `python manage.py pair` makes another.")
-        if bind_host in ("127.0.0.1", "::1", "localhost"):
+        lifetime = format_duration(PAIRING_TTL_SECONDS)
+        self.stdout.write(f"The token works once, for {lifetime}; `python manage.py pair` makes another.")
+        if Listening(bind_host, 0).local_only:
             how = "use --host 0.0.0.0" if explicit_host else "turn on network access at /settings/connections/"
             self.stdout.write(f"Only this machine can connect: {how} to reach it from other devices.")
         self.stdout.write("Press Ctrl+C to stop.")

@@ -37,7 +37,6 @@ export function describeError(error) {
   return error.message || String(error);
 }
 
-export const RPC_INSUFFICIENT_SCOPE = -32001;
 export const RPC_NOT_FOUND = -32004;
 export const RPC_CONFLICT = -32009;
 export const RPC_TOO_LARGE = -32010;
