@@ -21,10 +21,8 @@ from endpoints.discovery import (
 from endpoints.interfaces import local_addresses
 from endpoints.models import LOCAL_ONLY, NETWORK_ACCESSIBLE, ConnectionSettings
 from endpoints.verification import verify_cached
-from pairing.server import current_listener
+from pairing.server import DEFAULT_PORT, current_listener
 from t3site import home
-
-DEFAULT_PORT = 3773
 
 
 def current_listening() -> Listening:

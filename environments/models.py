@@ -9,7 +9,7 @@ from django.db import models, transaction
 from environments import credentials
 from environments.remote import log_out
 from environments.ssh.client import Ask, never_ask
-from pairing.models import new_id
+from pairing.models import LABEL_MAX_LENGTH, new_id
 from t3site import clock
 
 ROUTE_FIELDS = ("http_base_url", "ws_base_url", "kind", "ssh_host", "ssh_port", "ssh_user")
@@ -101,7 +101,7 @@ class Environment(models.Model):
     id = models.CharField(primary_key=True, max_length=16, default=new_id, editable=False)
     # The backend's own stable id (from its descriptor): pairing it again updates this row.
     environment_id = models.CharField(max_length=64, unique=True)
-    label = models.CharField(max_length=200)
+    label = models.CharField(max_length=LABEL_MAX_LENGTH)
     http_base_url = models.CharField(max_length=2048)
     ws_base_url = models.CharField(max_length=2048)
     kind = models.CharField(max_length=8, choices=KINDS, default=DIRECT)

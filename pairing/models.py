@@ -26,6 +26,8 @@ TICKET_TTL_SECONDS = 60
 # Sliding expiry is written at most this often per session, so a busy client
 # does not turn every request into a database write.
 TOUCH_INTERVAL_SECONDS = 60
+# Labels name devices, links and environments for people; longer input is cut, not refused.
+LABEL_MAX_LENGTH = 200
 
 
 class CredentialError(Exception):
@@ -138,7 +140,7 @@ class PairingCredentialManager(models.Manager.from_queryset(PairingCredentialQue
 class PairingCredential(models.Model):
     id = models.CharField(primary_key=True, max_length=16, default=new_id, editable=False)
     digest = models.CharField(max_length=64, unique=True, editable=False)
-    label = models.CharField(max_length=200, blank=True)
+    label = models.CharField(max_length=LABEL_MAX_LENGTH, blank=True)
     role = models.CharField(max_length=16, default=scope_rules.OWNER)
     scopes = models.JSONField(default=list)
     created_at = models.DateTimeField(default=clock.now)
@@ -241,7 +243,7 @@ class DeviceSessionManager(models.Manager.from_queryset(DeviceSessionQuerySet)):
             digest=digest(raw),
             role=role,
             scopes=scope_rules.resolve_scopes(role, scopes),
-            label=label[:200],
+            label=label[:LABEL_MAX_LENGTH],
             client_ip=client_ip,
             user_agent=user_agent[:400],
             auth_mode=auth_mode,
@@ -269,7 +271,7 @@ class DeviceSessionManager(models.Manager.from_queryset(DeviceSessionQuerySet)):
 class DeviceSession(models.Model):
     id = models.CharField(primary_key=True, max_length=16, default=new_id, editable=False)
     digest = models.CharField(max_length=64, unique=True, editable=False)
-    label = models.CharField(max_length=200, blank=True)
+    label = models.CharField(max_length=LABEL_MAX_LENGTH, blank=True)
     role = models.CharField(max_length=16, default=scope_rules.OWNER)
     scopes = models.JSONField(default=list)
     auth_mode = models.CharField(max_length=16, default="bearer")

@@ -13,6 +13,8 @@ import socket
 from collections.abc import Callable
 
 LISTEN_BACKLOG = 128
+# The contract's port: `serve` listens here unless told otherwise.
+DEFAULT_PORT = 3773
 
 logger = logging.getLogger("t3site.server")
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 from pairing import scopes as scope_rules
 from pairing.auth import SESSION_COOKIE, origin_is_this_server, request_client_ip
 from pairing.decorators import session_required
-from pairing.models import CredentialError, DeviceSession, PairingCredential, WebSocketTicket
+from pairing.models import LABEL_MAX_LENGTH, CredentialError, DeviceSession, PairingCredential, WebSocketTicket
 from pairing.ratelimit import RateLimited, auth_failures
 from pairing.tokens import MalformedToken
 from t3site.clock import iso
 from t3site.durations import DurationError, parse_duration
 from t3site.http import BadRequest, answer, error, open_cors, read_json
-
-LABEL_MAX_LENGTH = 200
 
 
 def _rate_limited(retry_after: int):

@@ -22,6 +22,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from pairing import live
+from pairing.models import TOUCH_INTERVAL_SECONDS
 from pairing.scopes import READ
 from pairing.wsauth import CLOSE_SESSION_ENDED, authenticate_socket
 from workspace import project_changes, rpc
@@ -34,8 +35,6 @@ MAX_CONCURRENT_CALLS = 16
 MAX_CALLS_IN_FLIGHT = 64
 # Run inline, in arrival order: they only queue input or set a size, never wait.
 ORDERED_METHODS = frozenset({"terminal.write", "terminal.resize"})
-# A socket that keeps working keeps its session alive; written at most this often.
-TOUCH_INTERVAL_SECONDS = 60
 
 
 class WorkspaceConsumer(AsyncWebsocketConsumer):

@@ -22,8 +22,8 @@ from environments.ssh.forward import Forward
 from environments.ssh.remote import Launch, Probe, RemoteT3site
 from environments.ssh.store import SSHRoute
 from environments.ssh.target import DEFAULT_REMOTE_DIR, Target, resolve
+from pairing.models import LABEL_MAX_LENGTH
 
-LABEL_MAX_LENGTH = 200
 FREE_PORT_ATTEMPTS = 5
 
 

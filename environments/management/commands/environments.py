@@ -13,9 +13,8 @@ from environments.models import Environment
 from environments.remote import BackendError, log_out, pair
 from environments.ssh.client import ask_at_terminal
 from environments.ssh.command import add_ssh_parser, run_ssh
+from pairing.models import LABEL_MAX_LENGTH
 from t3site.commands import StateCommand
-
-LABEL_MAX_LENGTH = 200
 
 
 class Command(StateCommand):

@@ -20,13 +20,12 @@ from endpoints.models import ConnectionSettings
 from endpoints.verification import verify
 from pairing.models import PAIRING_TTL_SECONDS, PairingCredential
 from pairing.qr import terminal_qr
-from pairing.server import BindError, ListenerControl, bind_listener, run_daphne
+from pairing.server import DEFAULT_PORT, BindError, ListenerControl, bind_listener, run_daphne
 from t3site import clock, home, lifecycle
 from t3site.commands import StateCommand
 from t3site.durations import format_duration
 
 DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 3773
 
 
 def advertised_host(bind_host: str, family: int) -> str:
