@@ -27,6 +27,14 @@ STOP_TIMEOUT_SECONDS = 5
 PRIVSEP_DIR = Path("/run/sshd")
 
 
+# sshd runs every remote command through the user's shell, and bash sources ~/.bashrc
+# for it. Where that file runs `pyenv init` (as on this project's machines), a rehash lock
+# left by a session killed mid-rehash makes every later login wait pyenv's default 60 s.
+# The remote side must cope with whatever rc files a user has; these tests only bound
+# that wait so one stale lock cannot turn every SSH test into a timeout.
+_SESSION_ENVIRONMENT = "SetEnv PYENV_REHASH_TIMEOUT=1"
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -136,6 +144,7 @@ X11Forwarding no
 PrintMotd no
 LogLevel INFO
 Subsystem sftp internal-sftp
+{_SESSION_ENVIRONMENT}
 """
     )
     sshd = Sshd(folder=folder, port=port, client_key=client_key, host_key=host_key)
