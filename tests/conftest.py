@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import pytest
 
 from tests.support.server import start_server
+
+# Terminals in these tests run login shells. Where ~/.bashrc runs `pyenv init` (as on this
+# project's machines), a rehash lock left by a shell a test killed makes every later login
+# wait pyenv's default 60 s; bound that wait for every process the tests start.
+os.environ.setdefault("PYENV_REHASH_TIMEOUT", "1")
 
 
 @dataclass
