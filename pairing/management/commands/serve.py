@@ -23,7 +23,6 @@ from pairing.qr import terminal_qr
 from pairing.server import DEFAULT_PORT, BindError, ListenerControl, bind_listener, run_daphne
 from t3site import clock, home, lifecycle
 from t3site.commands import StateCommand
-from t3site.durations import format_duration
 
 DEFAULT_HOST = "127.0.0.1"
 
@@ -173,8 +172,8 @@ class Command(StateCommand):
         self.stdout.write(f"Pairing URL: {link}")
         if not no_qr:
             self.stdout.write(terminal_qr(link))
-        lifetime = format_duration(PAIRING_TTL_SECONDS)
-        self.stdout.write(f"The token works once, for {lifetime}; `python manage.py pair` makes another.")
+        minutes = PAIRING_TTL_SECONDS // 60
+        self.stdout.write(f"The token works once, for {minutes} minutes; `python manage.py pair` makes another.")
         if Listening(bind_host, 0).local_only:
             how = "use --host 0.0.0.0" if explicit_host else "turn on network access at /settings/connections/"
             self.stdout.write(f"Only this machine can connect: {how} to reach it from other devices.")
