@@ -67,7 +67,7 @@ def test_a_used_token_answers_exactly_like_an_unknown_one(client):
 
 
 def test_an_expired_token_says_so(client):
-    from tests.pairing.test_claim import later
+    from tests.support.clock import later
 
     _, code = PairingCredential.objects.issue()
     with later(301):

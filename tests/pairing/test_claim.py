@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
-from unittest import mock
 
 import pytest
 from django.db import connection
 
 from pairing.models import DeviceSession, ExpiredToken, InvalidToken, PairingCredential, WebSocketTicket
 from pairing.tokens import MalformedToken
-from t3site import clock
+from tests.support.clock import later
 
 pytestmark = pytest.mark.django_db
-
-
-def later(seconds: float):
-    """Move the clock ``seconds`` into the future for the duration of a with-block."""
-    return mock.patch("t3site.clock.now", return_value=clock.now() + timedelta(seconds=seconds))
 
 
 def test_it_exchanges_a_pairing_token_for_a_session():

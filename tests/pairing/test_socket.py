@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.db import connection
 
 from pairing import live
 from pairing.models import DeviceSession, PairingCredential, WebSocketTicket
 from pairing.ratelimit import AUTH_FAILURE_LIMIT
-from tests.pairing.test_claim import later
-from tests.support.sockets import bearer, call, close_code, communicator
+from tests.support.clock import later
+from tests.support.sockets import bearer, call, close_code, communicator, run
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run(scenario):
-    try:
-        return asyncio.run(scenario)
-    finally:
-        connection.close()
 
 
 def cookie(token: str, origin: str | None = None) -> list[tuple[bytes, bytes]]:

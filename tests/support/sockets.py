@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 
+from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.db import connection
 
 from t3site.asgi import application
 
@@ -39,3 +41,36 @@ async def call(comm: WebsocketCommunicator, method: str, params: dict | None = N
         if frame.get("id") == request_id:
             return frame
     raise AssertionError(f"no response to {method}")
+
+
+def run(scenario):
+    """Run an async test scenario to the end, then close this thread's database connection."""
+    try:
+        return asyncio.run(scenario)
+    finally:
+        connection.close()
+
+
+async def open_socket(device) -> WebsocketCommunicator:
+    """Return a connected communicator authenticated as ``device`` (with a fresh ticket)."""
+    from pairing.models import WebSocketTicket
+
+    _, ticket = await database_sync_to_async(WebSocketTicket.objects.issue)(device.session)
+    comm = communicator(f"?ticket={ticket}")
+    connected, _ = await comm.connect()
+    assert connected
+    return comm
+
+
+def calls(device, *requests: tuple[str, dict]) -> list[dict]:
+    """Run ``(method, params)`` requests in order on one socket; return each one's result or error."""
+
+    async def scenario():
+        comm = await open_socket(device)
+        try:
+            frames = [await call(comm, method, params) for method, params in requests]
+        finally:
+            await comm.disconnect()
+        return [frame.get("result", frame.get("error")) for frame in frames]
+
+    return run(scenario())

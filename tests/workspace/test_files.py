@@ -10,8 +10,7 @@ import threading
 
 import pytest
 
-from tests.support.sockets import call
-from tests.workspace.test_projects import open_socket, run
+from tests.support.sockets import calls
 from workspace import files
 from workspace.models import Project
 
@@ -39,20 +38,6 @@ def layout(tmp_path):
 @pytest.fixture
 def project(layout):
     return Project.objects.add(str(layout[0]))
-
-
-def calls(device, *requests: tuple[str, dict]) -> list[dict]:
-    """Run ``(method, params)`` requests in order on one socket; return each one's result or error."""
-
-    async def scenario():
-        comm = await open_socket(device)
-        try:
-            frames = [await call(comm, method, params) for method, params in requests]
-        finally:
-            await comm.disconnect()
-        return [frame.get("result", frame.get("error")) for frame in frames]
-
-    return run(scenario())
 
 
 def test_it_lists_a_folder_with_folders_first(owner_device, project):

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from tests.workspace.test_files import calls
+from tests.support.sockets import calls
 from workspace.models import Project
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.workspace.test_files import calls
+from tests.support.sockets import calls
 from workspace import gitinfo
 from workspace.models import Project
 

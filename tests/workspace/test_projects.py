@@ -11,32 +11,14 @@ import uuid
 
 import pytest
 from channels.db import database_sync_to_async
-from django.db import connection
 
-from pairing.models import WebSocketTicket
 from t3site import clock
-from tests.support.sockets import call, communicator
+from tests.support.sockets import call, open_socket, run
 from workspace.models import Project, TerminalRecord
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 NOTIFICATION_TIMEOUT_SECONDS = 3
-
-
-def run(scenario):
-    try:
-        return asyncio.run(scenario)
-    finally:
-        connection.close()
-
-
-async def open_socket(device):
-    """Return a connected communicator authenticated as ``device``."""
-    _, ticket = await database_sync_to_async(WebSocketTicket.objects.issue)(device.session)
-    comm = communicator(f"?ticket={ticket}")
-    connected, _ = await comm.connect()
-    assert connected
-    return comm
 
 
 async def ok(comm, method: str, params: dict | None = None):

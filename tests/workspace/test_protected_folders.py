@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.workspace.test_files import calls
+from tests.support.sockets import calls
 from workspace.models import Project
 
 pytestmark = pytest.mark.django_db(transaction=True)
