@@ -10,20 +10,15 @@ an exclusive lock so two commands saving at once do not lose each other's entry.
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
 
 from t3site import clock
-from t3site.home import ensure_home, write_atomically
+from t3site.home import locked_json
 
 CREDENTIALS_FILENAME = "environment-credentials.json"
-_LOCK_FILENAME = ".environment-credentials.lock"
 
 
 class CredentialStoreError(Exception):
@@ -45,18 +40,9 @@ def _read(home: Path | None) -> dict[str, dict]:
     return entries if isinstance(entries, dict) else {}
 
 
-@contextmanager
-def _locked(home: Path | None) -> Iterator[dict[str, dict]]:
-    """Yield the stored entries for changing; write them back when the block ends without error."""
-    directory = ensure_home(home or settings.T3SITE_HOME)
-    fd = os.open(directory / _LOCK_FILENAME, os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        entries = _read(home)
-        yield entries
-        write_atomically(path(home), json.dumps({"version": 1, "credentials": entries}, indent=2) + "\n", 0o600)
-    finally:
-        os.close(fd)
+def _locked(home: Path | None):
+    """Return a with-block that yields the stored entries for changing and writes them back."""
+    return locked_json(path(home), lambda: _read(home), lambda entries: {"version": 1, "credentials": entries})
 
 
 def get(environment_id: str, home: Path | None = None) -> str | None:

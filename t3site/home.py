@@ -5,10 +5,13 @@ No Django imports: settings.py calls this before Django is configured.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import secrets
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +50,26 @@ def write_atomically(path: Path, data: str, mode: int = 0o600) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def locked_json(
+    path: Path, read: Callable[[], dict], dump: Callable[[dict], Any] = lambda entries: entries
+) -> Iterator[dict]:
+    """Yield ``read()``'s entries under an exclusive lock; write ``dump(entries)`` back (0600) if the block succeeds.
+
+    The lock is a sibling file (``.NAME.lock``), so two processes changing the same
+    store one after the other never lose each other's entries.
+    """
+    ensure_home(path.parent)
+    fd = os.open(path.with_name(f".{path.stem}.lock"), os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        entries = read()
+        yield entries
+        write_atomically(path, json.dumps(dump(entries), indent=2) + "\n", 0o600)
+    finally:
+        os.close(fd)
 
 
 def _create_once(path: Path, make_value) -> str:

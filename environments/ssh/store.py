@@ -8,20 +8,15 @@ No secret is stored here: identity files are kept by path, passphrases never.
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from django.conf import settings
 
-from t3site.home import ensure_home, write_atomically
+from t3site.home import locked_json
 
 STORE_FILENAME = "ssh-environments.json"
-_LOCK_FILENAME = ".ssh-environments.lock"
 
 
 @dataclass(frozen=True)
@@ -47,16 +42,9 @@ def _read() -> dict[str, dict]:
     return data if isinstance(data, dict) else {}
 
 
-@contextmanager
-def _locked() -> Iterator[dict[str, dict]]:
-    fd = os.open(ensure_home(settings.T3SITE_HOME) / _LOCK_FILENAME, os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        entries = _read()
-        yield entries
-        write_atomically(_path(), json.dumps(entries, indent=2) + "\n", 0o600)
-    finally:
-        os.close(fd)
+def _locked():
+    """Return a with-block that yields the stored routes for changing and writes them back."""
+    return locked_json(_path(), _read)
 
 
 def get(environment_id: str) -> SSHRoute | None:
