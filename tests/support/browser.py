@@ -5,7 +5,8 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
 
 from tests.support.system import require_program
 
@@ -17,8 +18,12 @@ NARROWEST_WINDOW_PX = 500
 
 
 @contextmanager
-def chromium(window: tuple[int, int] = DESKTOP_WINDOW) -> Iterator[object]:
-    """Yield a Selenium driver for headless Chromium; skip when it is not installed."""
+def chromium(window: tuple[int, int] = DESKTOP_WINDOW, profile: Path | None = None) -> Iterator[object]:
+    """Yield a Selenium driver for headless Chromium; skip when it is not installed.
+
+    ``profile`` keeps the browser's cookies and storage in that folder, so a later
+    browser on the same folder is the same browser reopened; by default it is thrown away.
+    """
     binary = require_program("chromium", "chromium")
     driver_path = require_program("chromedriver", "chromium-driver")
     from selenium import webdriver
@@ -26,7 +31,9 @@ def chromium(window: tuple[int, int] = DESKTOP_WINDOW) -> Iterator[object]:
 
     options = webdriver.ChromeOptions()
     options.binary_location = binary
-    with tempfile.TemporaryDirectory(prefix="t3site-chromium-") as profile:
+    with ExitStack() as stack:
+        if profile is None:
+            profile = stack.enter_context(tempfile.TemporaryDirectory(prefix="t3site-chromium-"))
         for flag in (
             "--headless=new",
             "--no-sandbox",
