@@ -7,6 +7,7 @@ that when the banner is printed the port really is listening.
 
 from __future__ import annotations
 
+import contextvars
 import errno
 import logging
 import socket
@@ -141,7 +142,13 @@ class ListenerControl:
         """
         from twisted.internet.threads import blockingCallFromThread
 
-        blockingCallFromThread(self._reactor, self._rebind, host)
+        # The hop into the reactor carries the calling thread's context variables (asyncio's
+        # call_soon_threadsafe copies them), and the new listening socket keeps that context for
+        # every connection it accepts. Called from a request, it holds asgiref's executor for
+        # that request, which quits when the request ends: every later sync_to_async on the new
+        # listener (whitenoise's file streaming) then failed. The listener gets an empty context,
+        # as the first one had at start-up.
+        contextvars.Context().run(blockingCallFromThread, self._reactor, self._rebind, host)
 
     def _rebind(self, host: str):
         from twisted.internet.defer import maybeDeferred

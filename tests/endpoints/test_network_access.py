@@ -74,6 +74,7 @@ def test_turning_network_access_on_and_off_moves_the_listener_and_keeps_sessions
             "GET", f"http://{OTHER_LOOPBACK}:{port}/api/auth/session", headers={"Authorization": f"Bearer {token}"}
         )
         assert session.json["authenticated"] is True
+        assert_static_files_served(f"http://{OTHER_LOOPBACK}:{port}")
 
         assert set_mode(server, token, "local-only").json["networkAccess"]["bindHost"] == "127.0.0.1"
         assert wait_until(lambda: not reachable(OTHER_LOOPBACK, port))
@@ -81,8 +82,16 @@ def test_turning_network_access_on_and_off_moves_the_listener_and_keeps_sessions
         listed = request("GET", f"{server.base_url}/api/endpoints", headers={"Authorization": f"Bearer {token}"})
         assert listed.status == 200 and listed.json["networkAccess"]["canChange"] is True
         assert "Network access changed: now listening on 0.0.0.0:" in server.output
+        assert_static_files_served(server.base_url)
     finally:
         server.stop()
+
+
+def assert_static_files_served(base_url: str) -> None:
+    """Static files come through whitenoise's streaming, the path a moved listener once broke for good."""
+    for path in ("/static/css/t3site.css", "/static/js/app.js"):
+        served = request("GET", base_url + path, timeout=5)
+        assert served.status == 200 and served.body, path
 
 
 def test_serve_listens_where_the_saved_mode_says_when_no_host_is_given(tmp_path):
