@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
+
+import t3site
 
 
 def ensure_database() -> None:
@@ -26,8 +29,19 @@ def ensure_database() -> None:
         call_command("migrate", interactive=False, verbosity=0)
 
 
+def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
+    """Return ``rows`` under ``headers`` as lines of left-aligned columns, two spaces apart."""
+    cells = [[str(cell) for cell in row] for row in [headers, *rows]]
+    widths = [max(len(row[column]) for row in cells) for column in range(len(headers))]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in cells]
+
+
 class StateCommand(BaseCommand):
     """A command that reads or writes t3site's database."""
+
+    def get_version(self) -> str:
+        """Return t3site's version for `--version` (Django's BaseCommand would print Django's)."""
+        return t3site.__version__
 
     def execute(self, *args, **options):
         try:
@@ -39,3 +53,8 @@ class StateCommand(BaseCommand):
 
     def print_json(self, data) -> None:
         self.stdout.write(json.dumps(data, indent=2))
+
+    def print_table(self, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+        """Print a listing with a header row (plain output; `--json` is the form for scripts)."""
+        for line in table(headers, rows):
+            self.stdout.write(line)

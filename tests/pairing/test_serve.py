@@ -15,9 +15,11 @@ import urllib.parse
 import urllib.request
 
 import pytest
+from django.core.management import get_commands, load_command_class
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+import t3site
 from t3site import home
 from tests.support.e2e import REVOCATION_DEADLINE_SECONDS, pair_bearer, rpc
 from tests.support.http import request
@@ -96,6 +98,19 @@ def test_pair_mints_a_link_for_the_running_server(server):
     assert plain.stdout.startswith(f"Pairing URL: {server.base_url}/pair#token=")
     created = json.loads(manage(server.home, "auth", "pairing", "create", "--json").stdout)
     assert created["pairingUrl"].startswith(server.base_url)
+
+
+def test_version_is_t3sites_own_not_djangos(tmp_path):
+    result = manage(tmp_path, "serve", "--version")
+    assert result.returncode == 0 and result.stdout.strip() == t3site.__version__
+
+
+@pytest.mark.parametrize("name", ["auth", "pair", "project", "environments"])
+def test_every_t3site_command_prints_t3sites_version(name, capsys):
+    command = load_command_class(get_commands()[name], name)
+    with pytest.raises(SystemExit):
+        command.create_parser("manage.py", name).parse_args(["--version"])
+    assert capsys.readouterr().out.strip() == t3site.__version__
 
 
 def test_pair_fails_clearly_when_no_server_runs(tmp_path):

@@ -61,6 +61,19 @@ def test_list_prints_json_with_the_socket_shape(tmp_path):
 
 
 @pytest.mark.django_db
+def test_list_has_a_header_row_over_aligned_columns(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "longer-folder").mkdir()
+    first = Project.objects.add(str(tmp_path / "a"), "A")
+    second = Project.objects.add(str(tmp_path / "longer-folder"), "Longer title")
+    header, *rows = run_command("list").splitlines()
+    assert header.split() == ["ID", "TITLE", "FOLDER", "GIT"]
+    assert rows[0].split("  ")[0] == first.id and second.id in rows[1]
+    assert {row.index(str(tmp_path)) for row in rows} == {header.index("FOLDER")}
+    assert [row.split()[-1] for row in rows] == ["no", "no"]
+
+
+@pytest.mark.django_db
 def test_list_says_when_there_are_no_projects():
     assert run_command("list").startswith("No projects.")
 
@@ -74,6 +87,38 @@ def test_rename_and_remove_find_a_project_by_id_or_by_folder(tmp_path):
     assert Project.objects.get().title == "By path"
     assert "folder is untouched" in run_command("remove", str(tmp_path))
     assert not Project.objects.exists() and tmp_path.is_dir()
+
+
+@pytest.mark.django_db
+def test_rename_and_remove_find_a_project_by_its_title(tmp_path):
+    Project.objects.add(str(tmp_path), "My site")
+    run_command("rename", "my site", "Blog")
+    assert Project.objects.get().title == "Blog"
+    assert "folder is untouched" in run_command("remove", "Blog")
+    assert not Project.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_title_two_projects_share_is_refused_naming_their_ids(tmp_path):
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    one = Project.objects.add(str(tmp_path / "one"), "Site")
+    two = Project.objects.add(str(tmp_path / "two"), "Site")
+    with pytest.raises(CommandError) as refused:
+        run_command("remove", "Site")
+    assert one.id in str(refused.value) and two.id in str(refused.value)
+    assert "\n" not in str(refused.value)
+    assert Project.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_an_exact_title_wins_over_one_that_differs_only_in_case(tmp_path):
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    Project.objects.add(str(tmp_path / "one"), "Site")
+    lower = Project.objects.add(str(tmp_path / "two"), "site")
+    run_command("rename", "site", "Renamed")
+    assert Project.objects.get(pk=lower.pk).title == "Renamed"
 
 
 @pytest.mark.django_db

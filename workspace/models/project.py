@@ -27,6 +27,13 @@ class DuplicateProject(PathExists):
         self.project = project
 
 
+class AmbiguousProject(LookupError):
+    def __init__(self, reference: str, candidates: list[Project]):
+        ids = ", ".join(project.id for project in candidates)
+        super().__init__(f"{len(candidates)} projects are titled {reference!r} ({ids}): name one by its id or folder")
+        self.candidates = candidates
+
+
 class TerminalsRunning(Exception):
     def __init__(self, project: Project, count: int):
         super().__init__(
@@ -85,14 +92,26 @@ class ProjectManager(models.Manager.from_queryset(ProjectQuerySet)):
         return project
 
     def find(self, reference: str) -> Project | None:
-        """Return the project with id ``reference``, or whose folder is the path ``reference``."""
+        """Return the project whose id, folder or title is ``reference``, or None.
+
+        An id or a folder names one project; a title may not (titles need not be unique):
+        raise AmbiguousProject rather than pick one, since the caller may remove it.
+        """
         project = self.filter(pk=reference).first()
         if project is not None:
             return project
         try:
-            return self.filter(path=os.path.realpath(browse.absolute(reference))).first()
+            project = self.filter(path=os.path.realpath(browse.absolute(reference))).first()
         except PathRefused:
-            return None
+            project = None
+        if project is not None:
+            return project
+        title = " ".join(reference.split())
+        # An exact title first, so "Site" still names one project when "site" is another.
+        titled = list(self.filter(title=title)) or list(self.filter(title__iexact=title))
+        if len(titled) > 1:
+            raise AmbiguousProject(title, titled)
+        return titled[0] if titled else None
 
 
 class Project(models.Model):

@@ -6,10 +6,10 @@ from django.core.management.base import CommandError
 
 from t3site.commands import StateCommand
 from workspace.models import Project
-from workspace.models.project import InvalidTitle, TerminalsRunning
+from workspace.models.project import AmbiguousProject, InvalidTitle, TerminalsRunning
 from workspace.paths import PathExists, PathMissing, PathRefused
 
-REFERENCE_HELP = "the project's id (from `project list`) or its folder"
+REFERENCE_HELP = "the project's id (from `project list`), its folder, or its title if no other project has it"
 
 
 def _project(reference: str) -> Project:
@@ -35,7 +35,10 @@ class Command(StateCommand):
         add.add_argument("path", help="the folder (absolute, ~/..., or relative to the current folder)")
         add.add_argument("--title", help="the name devices show (default: the folder's name)")
         listing = verbs.add_parser(
-            "list", help="list projects", description="List projects: id, title and folder, ordered by title."
+            "list",
+            help="list projects",
+            description="List projects under a header row: id, title, folder and whether it is a git repository, "
+            "ordered by title.",
         )
         listing.add_argument("--json", action="store_true", help="print one JSON document")
         rename = verbs.add_parser(
@@ -57,7 +60,7 @@ class Command(StateCommand):
     def handle(self, *args, verb: str, **options):
         try:
             getattr(self, verb)(**options)
-        except (PathMissing, PathRefused, PathExists, InvalidTitle, TerminalsRunning) as exc:
+        except (PathMissing, PathRefused, PathExists, InvalidTitle, TerminalsRunning, AmbiguousProject) as exc:
             raise CommandError(str(exc)) from None
 
     def add(self, *, path, title, **_):
@@ -69,10 +72,11 @@ class Command(StateCommand):
         if json:
             return self.print_json(projects)
         if not projects:
-            self.stdout.write("No projects. Add one with `manage.py project add PATH`.")
-        for project in projects:
-            git = "  git" if project["isGitRepo"] else ""
-            self.stdout.write(f"{project['id']}  {project['title']}  {project['path']}{git}")
+            return self.stdout.write("No projects. Add one with `manage.py project add PATH`.")
+        self.print_table(
+            ("ID", "TITLE", "FOLDER", "GIT"),
+            ((p["id"], p["title"], p["path"], "yes" if p["isGitRepo"] else "no") for p in projects),
+        )
 
     def rename(self, *, project, title, **_):
         found = _project(project)
