@@ -18,11 +18,16 @@ NARROWEST_WINDOW_PX = 500
 
 
 @contextmanager
-def chromium(window: tuple[int, int] = DESKTOP_WINDOW, profile: Path | None = None) -> Iterator[object]:
+def chromium(
+    window: tuple[int, int] = DESKTOP_WINDOW, profile: Path | None = None, routes: dict[str, str] | None = None
+) -> Iterator[object]:
     """Yield a Selenium driver for headless Chromium; skip when it is not installed.
 
     ``profile`` keeps the browser's cookies and storage in that folder, so a later
     browser on the same folder is the same browser reopened; by default it is thrown away.
+    ``routes`` sends connections for an address to another one (``{"192.0.2.2": "127.0.0.2"}``):
+    the page still sees the first address in its URL and Host header, so a "device on the
+    LAN" can be played by a browser whose packets stay on loopback.
     """
     binary = require_program("chromium", "chromium")
     driver_path = require_program("chromedriver", "chromium-driver")
@@ -49,6 +54,8 @@ def chromium(window: tuple[int, int] = DESKTOP_WINDOW, profile: Path | None = No
             f"--window-size={window[0]},{window[1]}",
         ):
             options.add_argument(flag)
+        if routes:
+            options.add_argument("--host-resolver-rules=" + ", ".join(f"MAP {a} {b}" for a, b in routes.items()))
         driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
         try:
             if window[0] < NARROWEST_WINDOW_PX:

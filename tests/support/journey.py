@@ -127,9 +127,7 @@ class Person:
     def sees_a_styled_page(self) -> None:
         """Assert that the page's stylesheet and scripts loaded (not only its HTML)."""
         wait_for(
-            lambda: STYLED_BODY_FONT in self.driver.execute_script(
-                "return getComputedStyle(document.body).fontFamily"
-            ),
+            lambda: STYLED_BODY_FONT in self.driver.execute_script("return getComputedStyle(document.body).fontFamily"),
             message="the page's stylesheet to apply",
         )
 
@@ -161,19 +159,22 @@ class Person:
 
 @contextmanager
 def people(screens: Path) -> Iterator[object]:
-    """Yield ``open(name, profile=None)``, which hands a new phone-sized browser to a person.
+    """Yield ``open(name, profile=None, routes=None)``, which hands a new phone-sized browser to a person.
 
     When the journey ends, each browser still open saves a screenshot of its last screen
     under ``screens`` (for a reviewer to look at), then closes. ``profile`` keeps a browser's
-    cookies and storage in a folder, so closing and reopening it is the same browser.
+    cookies and storage in a folder, so closing and reopening it is the same browser;
+    ``routes`` is chromium()'s.
     """
     with ExitStack() as stack:
         opened: list[Person] = []
 
-        def open_browser(name: str = "phone", profile: Path | None = None) -> Person:
+        def open_browser(
+            name: str = "phone", profile: Path | None = None, routes: dict[str, str] | None = None
+        ) -> Person:
             own = ExitStack()
             stack.callback(own.close)
-            driver = own.enter_context(chromium(PHONE_WINDOW, profile=profile))
+            driver = own.enter_context(chromium(PHONE_WINDOW, profile=profile, routes=routes))
             person = Person(driver, screens, name, own.close)
             opened.append(person)
             return person

@@ -1,0 +1,43 @@
+"""A developer starts t3site on a headless machine and works in a terminal from their phone."""
+
+from __future__ import annotations
+
+from tests.support.server import manage
+
+
+def test_a_phone_opens_the_printed_pairing_url_runs_a_command_and_finds_it_again_after_reopening(
+    server, people, tmp_path
+):
+    # On the workstation: `serve` printed a pairing URL; the developer adds a project from the shell.
+    pairing_url = server.printed["Pairing URL"]
+    assert pairing_url == f"{server.base_url}/pair#token={server.token}"
+    project = tmp_path / "code" / "shop"
+    project.mkdir(parents=True)
+    (project / "README.md").write_text("# shop\n")
+    assert manage(server.home, "project", "add", str(project)).returncode == 0
+
+    # On the phone: the pairing URL opens the app, styled, with the project listed.
+    profile = tmp_path / "phone-profile"
+    phone = people("phone", profile=profile)
+    phone.opens(pairing_url)
+    phone.sees("shop")
+    phone.sees_a_styled_page()
+    assert phone.address().rstrip("/") == server.base_url
+    assert server.token not in phone.address()
+
+    phone.taps("#project-list [data-project-id]")
+    phone.taps_text("New terminal")
+    phone.sees_in("#terminal-tabs", "shop")
+    phone.types_in_the_terminal("echo hello-$((6*7))")
+    phone.sees_in_the_terminal("hello-42", after="echo hello-$((6*7))")
+
+    # The phone closes the browser; later it opens the server again: the terminal is still there.
+    phone.closes_the_browser()
+    phone = people("phone-again", profile=profile)
+    phone.opens(server.base_url + "/")
+    phone.sees("shop")
+    phone.taps("#tab-terminals")
+    phone.sees_in("#terminal-tabs", "shop")
+    phone.sees_in_the_terminal("hello-42", after="echo hello-$((6*7))")
+    phone.types_in_the_terminal("echo back-$((2*21))")
+    phone.sees_in_the_terminal("back-42", after="echo back-$((2*21))")
