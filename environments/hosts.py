@@ -76,6 +76,24 @@ def _host(netloc: str, hostname: str | None) -> str:
     return hostname.rstrip(".")
 
 
+def address_of(http_base_url: str) -> str:
+    """Return where an origin points without its scheme: ``192.168.1.20:3773``, ``box.tail1234.ts.net``."""
+    return http_base_url.split("://", 1)[-1]
+
+
+def default_label(name: str, where: str) -> str:
+    """Return the name of a saved environment its user did not name: ``vm · 192.168.1.20:3773``.
+
+    ``name`` is the backend's own label (its descriptor's, which is its host name) and
+    ``where`` says how this server reaches it (an address, or ``user@host`` over SSH).
+    The label alone is not enough: it is also what the header shows for this server when
+    both run on one machine, and two servers on one host share it. static/js/pairing/hosts.js
+    names browser entries the same way (docs/environments.md).
+    """
+    name = (name or "").strip()
+    return f"{name} · {where}" if name and name != where else where
+
+
 def ws_base_url(http_base_url: str) -> str:
     """Return the WebSocket base URL that belongs to a normalized http(s) origin."""
     return "ws" + http_base_url[len("http") :]

@@ -30,7 +30,9 @@ def add_ssh_parser(subparsers) -> None:
     ssh.add_argument("target", metavar="[USER@]HOST", help="the machine to reach, as you would give it to ssh")
     ssh.add_argument("--port", type=int, help="SSH port (default: ~/.ssh/config, else 22)")
     ssh.add_argument("--identity", metavar="FILE", help="private key to log in with (default: agent and ~/.ssh/id_*)")
-    ssh.add_argument("--label", help="a name for the environment (default: the remote server's own label)")
+    ssh.add_argument(
+        "--label", help="a name for the environment (default: the remote server's own label and [USER@]HOST)"
+    )
     ssh.add_argument(
         "--remote-dir",
         default=DEFAULT_REMOTE_DIR,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from environments import credentials
-from environments.hosts import ws_base_url
+from environments.hosts import default_label, ws_base_url
 from environments.models import Environment
 from environments.remote import BackendError, log_out, pair
 from environments.ssh import store
@@ -115,9 +115,11 @@ def launch_and_pair(
         previous_token = credentials.get(launch.environment_id)
         environment, created = Environment.objects.save_paired(
             environment_id=launch.environment_id,
-            label=(label or (existing and existing.label) or paired.descriptor.get("label") or target.display)[
-                :LABEL_MAX_LENGTH
-            ],
+            label=(
+                label
+                or (existing and existing.label)
+                or default_label(paired.descriptor.get("label", ""), target.display)
+            )[:LABEL_MAX_LENGTH],
             http_base_url=forward.url,
             ws_base_url=ws_base_url(forward.url),
             kind=Environment.SSH,

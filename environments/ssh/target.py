@@ -90,7 +90,8 @@ def resolve(text: str, *, port: int | None = None, identity: str | None = None, 
     if "proxycommand" in options:
         raise TargetError(f"{alias}: ProxyCommand in ~/.ssh/config is not supported; use ProxyJump")
     try:
-        resolved_port = port or int(options.get("port", DEFAULT_SSH_PORT))
+        # `is None`, not `or`: a given port 0 is refused below, never replaced by the config's.
+        resolved_port = port if port is not None else int(options.get("port", DEFAULT_SSH_PORT))
     except ValueError:
         raise TargetError(f"{alias}: Port in ~/.ssh/config is not a number") from None
     if not 1 <= resolved_port <= 65535:

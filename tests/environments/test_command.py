@@ -9,7 +9,7 @@ import time
 import pytest
 
 from tests.support.http import request
-from tests.support.server import manage
+from tests.support.server import command_env, manage
 
 
 @pytest.fixture
@@ -58,7 +58,9 @@ def test_adding_the_same_backend_again_updates_it_and_list_rename_remove_work(se
     [row] = json.loads(environments(workstation, "list", "--json").stdout)
 
     assert environments(workstation, "rename", row["environmentId"], "Desk").returncode == 0
-    assert "'Desk'" in environments(workstation, "list").stdout
+    header, line = environments(workstation, "list").stdout.splitlines()
+    assert header.split() == ["ID", "NAME", "ADDRESS", "KIND", "ENVIRONMENT", "ID", "CREDENTIAL"]
+    assert line.split() == [row["id"], "Desk", server.base_url, "direct", row["environmentId"], "here"]
 
     removed = environments(workstation, "remove", row["id"])
     assert removed.returncode == 0 and f"Removed {row['id']}" in removed.stdout
@@ -66,6 +68,18 @@ def test_adding_the_same_backend_again_updates_it_and_list_rename_remove_work(se
     assert stored_credentials(workstation) == {}
     sessions = json.loads(manage(server.home, "auth", "session", "list", "--json").stdout)
     assert not [s for s in sessions if s["label"].startswith("t3site on")]  # both sessions were logged out
+
+
+def test_an_unnamed_backend_is_named_by_its_own_label_and_its_address_not_like_this_server(server, workstation):
+    environments(workstation, "add", server.printed["Pairing URL"])
+    [row] = json.loads(environments(workstation, "list", "--json").stdout)
+    descriptor = request("GET", f"{server.base_url}/.well-known/t3/environment").json
+    address = server.base_url.removeprefix("http://")
+    assert row["label"] == f"{descriptor['label']} · {address}"
+
+
+def test_an_empty_list_says_how_to_add_one(workstation):
+    assert "environments add PAIRING_URL" in environments(workstation, "list").stdout
 
 
 def one_line_error(result) -> str:
@@ -117,3 +131,11 @@ def test_a_corrupt_credential_file_is_one_line(tmp_path):
     result = manage(tmp_path, "environments", "list")
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert "environment-credentials.json" in result.stderr
+
+
+def test_ssh_refuses_port_zero_instead_of_using_the_configs_port(workstation, tmp_path, unused_port):
+    config = tmp_path / "ssh-config"
+    config.write_text(f"Host devbox\n    HostName 127.0.0.1\n    Port {unused_port}\n")
+    env = command_env(workstation, T3SITE_SSH_CONFIG=str(config))
+    result = manage(workstation, "environments", "ssh", "devbox", "--port", "0", env=env)
+    assert "between 1 and 65535, not 0" in one_line_error(result)

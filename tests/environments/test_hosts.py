@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from environments.hosts import BadAddress, PairingLink, normalize_host, parse_pairing_url, ws_base_url
+from environments.hosts import (
+    BadAddress,
+    PairingLink,
+    address_of,
+    default_label,
+    normalize_host,
+    parse_pairing_url,
+    ws_base_url,
+)
 
 
 @pytest.mark.parametrize(
@@ -77,3 +85,20 @@ def test_a_hosted_pairing_url_names_its_host_parameter():
 def test_a_bad_pairing_url_says_what_is_wrong(url, reason):
     with pytest.raises(BadAddress, match=reason):
         parse_pairing_url(url)
+
+
+def test_an_unnamed_environment_is_named_by_its_label_and_where_it_is_reached():
+    assert default_label("vm", address_of("http://192.168.1.20:3773")) == "vm · 192.168.1.20:3773"
+    assert default_label("vm", address_of("https://box.tail1234.ts.net")) == "vm · box.tail1234.ts.net"
+    assert default_label("vm", "alice@devbox:2222") == "vm · alice@devbox:2222"
+
+
+def test_two_servers_on_one_host_get_different_names():
+    first, second = (default_label("vm", address_of(f"http://127.0.0.1:{port}")) for port in (4001, 4002))
+    assert first != second and "vm" not in (first, second)
+
+
+def test_a_backend_without_a_label_is_named_by_its_address_alone():
+    assert default_label("", "10.0.0.7:3773") == "10.0.0.7:3773"
+    assert default_label("  ", "10.0.0.7:3773") == "10.0.0.7:3773"
+    assert default_label("10.0.0.7:3773", "10.0.0.7:3773") == "10.0.0.7:3773"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import stat
 import subprocess
 import sys
@@ -86,6 +87,9 @@ def test_first_launch_starts_a_managed_server_and_saves_the_environment(launched
     assert environment["ssh"] == {"host": "127.0.0.1", "port": sshd.port, "user": psutil.Process().username()}
     assert environment["httpBaseUrl"].startswith("http://127.0.0.1:")
     assert environment["environmentId"] == (remote / "environment-id").read_text().strip()
+    # Named by the remote's own label (its host name) and the SSH target, so it never looks like this server.
+    user = psutil.Process().username()
+    assert environment["label"] == f"{socket.gethostname()} · {user}@127.0.0.1:{sshd.port}"
     assert environment["hasCredential"]
     assert stat.S_IMODE((home / "environment-credentials.json").stat().st_mode) == 0o600
 

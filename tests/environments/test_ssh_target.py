@@ -44,6 +44,11 @@ def test_the_command_line_wins_over_the_config(ssh_config, tmp_path):
     assert (target.user, target.port, target.identity_files) == ("carol", 2022, (str(key),))
 
 
+def test_a_port_of_zero_is_refused_not_replaced_by_the_config(ssh_config):
+    with pytest.raises(TargetError, match="between 1 and 65535, not 0"):
+        resolve("devbox", port=0)
+
+
 def test_it_refuses_an_identity_file_that_does_not_exist(ssh_config):
     with pytest.raises(TargetError, match="identity file /nowhere/key does not exist"):
         resolve("devbox", identity="/nowhere/key")

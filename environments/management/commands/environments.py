@@ -8,7 +8,15 @@ from django.core.management.base import CommandError
 
 from environments import credentials
 from environments.credentials import CredentialStoreError
-from environments.hosts import BadAddress, PairingLink, normalize_host, parse_pairing_url, ws_base_url
+from environments.hosts import (
+    BadAddress,
+    PairingLink,
+    address_of,
+    default_label,
+    normalize_host,
+    parse_pairing_url,
+    ws_base_url,
+)
 from environments.models import Environment
 from environments.remote import BackendError, log_out, pair
 from environments.ssh.client import ask_at_terminal
@@ -35,7 +43,9 @@ class Command(StateCommand):
         add.add_argument("pairing_url", nargs="?", help="the pairing URL, like http://HOST:PORT/pair#token=CODE")
         add.add_argument("--host", help="the backend address, like http://192.168.1.20:3773 (with --token)")
         add.add_argument("--token", help="the one-time pairing code (with --host)")
-        add.add_argument("--label", help="a name for the environment (default: the backend's own label)")
+        add.add_argument(
+            "--label", help="a name for the environment (default: the backend's own label and its address)"
+        )
 
         listing = verbs.add_parser("list", help="list saved environments (never a credential)")
         listing.add_argument("--json", action="store_true", help="print one JSON document")
@@ -75,7 +85,9 @@ class Command(StateCommand):
         replaced = credentials.get(paired.environment_id)
         environment, created = Environment.objects.save_paired(
             environment_id=paired.environment_id,
-            label=(label or paired.descriptor.get("label") or link.host)[:LABEL_MAX_LENGTH],
+            label=(label or default_label(paired.descriptor.get("label", ""), address_of(link.host)))[
+                :LABEL_MAX_LENGTH
+            ],
             http_base_url=link.host,
             ws_base_url=ws_base_url(link.host),
             session_token=paired.session_token,
@@ -100,13 +112,21 @@ class Command(StateCommand):
         if json:
             return self.print_json(rows)
         if not rows:
-            self.stdout.write("No saved environments. Add one with `manage.py environments add PAIRING_URL`.")
-        for row in rows:
-            where = "credential here" if row["hasCredential"] else "credential in a browser"
-            self.stdout.write(
-                f"{row['id']}  {row['label']!r:<24} {row['httpBaseUrl']:<32} {row['kind']:<6} "
-                f"{row['environmentId']}  ({where})"
-            )
+            return self.stdout.write("No saved environments. Add one with `manage.py environments add PAIRING_URL`.")
+        self.print_table(
+            ("ID", "NAME", "ADDRESS", "KIND", "ENVIRONMENT ID", "CREDENTIAL"),
+            (
+                (
+                    row["id"],
+                    row["label"],
+                    row["httpBaseUrl"],
+                    row["kind"],
+                    row["environmentId"],
+                    "here" if row["hasCredential"] else "in a browser",
+                )
+                for row in rows
+            ),
+        )
 
     def _find(self, key: str) -> Environment:
         environment = Environment.objects.find(key)
