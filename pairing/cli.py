@@ -7,15 +7,21 @@ from django.core.management.base import CommandError
 from pairing import scopes as scope_rules
 from pairing.models import PairingCredential
 from t3site import clock
-from t3site.durations import DurationError, parse_duration
+from t3site.durations import DurationError, duration_in_words, parse_duration
+
+# What `--label` means on a link: the device that claims it is named so.
+LINK_LABEL_HELP = "the name of the device that will use the link (a name it gives itself wins)"
 
 
-def add_grant_options(parser, default_ttl: str, ttl_help: str) -> None:
+def add_grant_options(parser, default_ttl: str, ttl_help: str, default_role: str, label_help: str) -> None:
     """Add --ttl, --label, --role, --scope and --json: what a pairing link or session grants."""
     parser.add_argument("--ttl", default=default_ttl, help=f"{ttl_help} (90s, 5m, 1h, 30d; default {default_ttl})")
-    parser.add_argument("--label", default="", help="a name to recognise it by")
+    parser.add_argument("--label", default="", help=label_help)
     parser.add_argument(
-        "--role", choices=scope_rules.ROLES, default=scope_rules.OWNER, help="owner (every scope) or client"
+        "--role",
+        choices=scope_rules.ROLES,
+        default=default_role,
+        help=f"owner (every scope, admin included) or client (default {default_role})",
     )
     parser.add_argument(
         "--scope",
@@ -41,6 +47,19 @@ def issue_link(*, role: str, scopes: list[str] | None, label: str, ttl: str) -> 
         return PairingCredential.objects.issue(role=role, scopes=scopes, label=label, ttl_seconds=ttl_seconds)
     except scope_rules.GrantError as exc:
         raise CommandError(str(exc)) from None
+
+
+def link_summary(link: PairingCredential) -> str:
+    """Return one line on what a new link grants and for how long, the lifetime in words.
+
+    For example "Pairing link 1a2b...: client (read write terminal), works once, for 5 minutes (until ...Z)."
+    """
+    ttl = duration_in_words(round((link.expires_at - link.created_at).total_seconds()))
+    named = f" for {link.label!r}" if link.label else ""
+    return (
+        f"Pairing link {link.id}{named}: {link.role} ({' '.join(link.scopes)}), works once, for {ttl} "
+        f"(until {clock.iso(link.expires_at)})."
+    )
 
 
 def link_document(link: PairingCredential, code: str, pairing_url: str | None) -> dict:

@@ -17,6 +17,7 @@ from django.db import models, transaction
 
 from pairing import scopes as scope_rules
 from pairing import tokens
+from pairing.devicenames import device_name
 from t3site import clock
 
 PAIRING_TTL_SECONDS = 5 * 60
@@ -38,6 +39,18 @@ class CredentialError(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+class InvalidLabel(ValueError):
+    """A name for a device that cannot be used (an empty one)."""
+
+
+def clean_label(label: str) -> str:
+    """Return ``label`` stripped and cut to LABEL_MAX_LENGTH; raise InvalidLabel when nothing is left."""
+    cleaned = " ".join(label.split())[:LABEL_MAX_LENGTH]
+    if not cleaned:
+        raise InvalidLabel("a device name cannot be empty")
+    return cleaned
 
 
 class InvalidToken(CredentialError):
@@ -63,10 +76,27 @@ def new_id() -> str:
     return secrets.token_hex(8)
 
 
+LINK_STATES = ("active", "used", "expired", "revoked")
+SESSION_STATES = ("active", "expired", "revoked")
+
+
 class PairingCredentialQuerySet(models.QuerySet):
     def claimable(self, now=None):
         now = now or clock.now()
         return self.filter(claimed_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
+
+    def in_state(self, state: str, now=None):
+        """Return the links whose ``state`` property is ``state`` (one of LINK_STATES), as one query."""
+        now = now or clock.now()
+        if state == "active":
+            return self.claimable(now)
+        if state == "used":
+            return self.filter(revoked_at__isnull=True, claimed_at__isnull=False)
+        if state == "expired":
+            return self.filter(revoked_at__isnull=True, claimed_at__isnull=True, expires_at__lte=now)
+        if state == "revoked":
+            return self.filter(revoked_at__isnull=False)
+        raise ValueError(f"a pairing link is {', '.join(LINK_STATES)}, not {state!r}")
 
     def revoke(self, reason: str = "revoked") -> int:
         """Revoke every unclaimed, unrevoked link in this queryset; return how many."""
@@ -79,13 +109,17 @@ class PairingCredentialManager(models.Manager.from_queryset(PairingCredentialQue
     def issue(
         self,
         *,
-        role: str = scope_rules.OWNER,
+        role: str = scope_rules.LINK_DEFAULT_ROLE,
         scopes: list[str] | None = None,
         label: str = "",
         ttl_seconds: int = PAIRING_TTL_SECONDS,
         created_by: DeviceSession | None = None,
     ) -> tuple[PairingCredential, str]:
-        """Create a one-time pairing link and return it with its raw code (the only copy)."""
+        """Create a one-time pairing link and return it with its raw code (the only copy).
+
+        A link is a client link unless ``role`` asks for owner: least privilege for every
+        device paired after the first (the owner token `serve` prints asks explicitly).
+        """
         if ttl_seconds > PAIRING_MAX_TTL_SECONDS:
             raise scope_rules.GrantError("a pairing link can live 7 days at most (--ttl 7d)")
         resolved = scope_rules.resolve_scopes(role, scopes)
@@ -95,7 +129,7 @@ class PairingCredentialManager(models.Manager.from_queryset(PairingCredentialQue
             digest=digest(code),
             role=role,
             scopes=resolved,
-            label=label,
+            label=label[:LABEL_MAX_LENGTH],
             created_at=now,
             expires_at=now + timedelta(seconds=ttl_seconds),
             created_by=created_by,
@@ -107,6 +141,8 @@ class PairingCredentialManager(models.Manager.from_queryset(PairingCredentialQue
     ) -> tuple[DeviceSession, str]:
         """Exchange a raw pairing code for a new device session and its raw token.
 
+        The device is named by ``label`` (what it typed for itself), else by the link's
+        label, else from its User-Agent, so two phones never both show up nameless.
         Raise tokens.MalformedToken, InvalidToken (unknown, used or revoked: a used
         code answers exactly like one that never existed) or ExpiredToken.
         """
@@ -127,7 +163,7 @@ class PairingCredentialManager(models.Manager.from_queryset(PairingCredentialQue
             session, token = DeviceSession.objects.issue(
                 role=credential.role,
                 scopes=credential.scopes,
-                label=label or credential.label,
+                label=label.strip() or credential.label or device_name(user_agent),
                 client_ip=client_ip,
                 user_agent=user_agent,
                 auth_mode=mode,
@@ -141,7 +177,7 @@ class PairingCredential(models.Model):
     id = models.CharField(primary_key=True, max_length=16, default=new_id, editable=False)
     digest = models.CharField(max_length=64, unique=True, editable=False)
     label = models.CharField(max_length=LABEL_MAX_LENGTH, blank=True)
-    role = models.CharField(max_length=16, default=scope_rules.OWNER)
+    role = models.CharField(max_length=16, default=scope_rules.LINK_DEFAULT_ROLE)
     scopes = models.JSONField(default=list)
     created_at = models.DateTimeField(default=clock.now)
     expires_at = models.DateTimeField()
@@ -200,6 +236,17 @@ class DeviceSessionQuerySet(models.QuerySet):
         now = now or clock.now()
         return self.filter(revoked_at__isnull=True, expires_at__gt=now)
 
+    def in_state(self, state: str, now=None):
+        """Return the sessions whose ``state`` property is ``state`` (one of SESSION_STATES), as one query."""
+        now = now or clock.now()
+        if state == "active":
+            return self.active(now)
+        if state == "expired":
+            return self.filter(revoked_at__isnull=True, expires_at__lte=now)
+        if state == "revoked":
+            return self.filter(revoked_at__isnull=False)
+        raise ValueError(f"a device session is {', '.join(SESSION_STATES)}, not {state!r}")
+
     def revoke(self, reason: str = "revoked") -> int:
         """Revoke every live session in this queryset and cut off their sockets; return how many.
 
@@ -247,6 +294,7 @@ class DeviceSessionManager(models.Manager.from_queryset(DeviceSessionQuerySet)):
             client_ip=client_ip,
             user_agent=user_agent[:400],
             auth_mode=auth_mode,
+            pairing=pairing,
             idle_ttl_seconds=idle,
             created_at=now,
             last_seen_at=now,
@@ -277,7 +325,15 @@ class DeviceSession(models.Model):
     auth_mode = models.CharField(max_length=16, default="bearer")
     client_ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=400, blank=True)
-    pairing = models.ForeignKey(PairingCredential, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The link this device paired with; empty for a session issued directly (`auth session issue`).
+    pairing = models.ForeignKey(
+        PairingCredential,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="paired with link",
+    )
     created_at = models.DateTimeField(default=clock.now)
     last_seen_at = models.DateTimeField(default=clock.now)
     last_connected_at = models.DateTimeField(null=True, blank=True)
@@ -322,6 +378,10 @@ class DeviceSession(models.Model):
             "authMode": self.auth_mode,
             "clientIp": self.client_ip,
             "userAgent": self.user_agent,
+            # The link the device paired with (None for `auth session issue`), so a listing says
+            # which invitation let each device in.
+            "pairingId": self.pairing_id,
+            "pairingLabel": self.pairing.label if self.pairing_id else "",
             "createdAt": clock.iso(self.created_at),
             "lastSeenAt": clock.iso(self.last_seen_at),
             "lastConnectedAt": clock.iso(self.last_connected_at),
@@ -343,6 +403,16 @@ class DeviceSession(models.Model):
             type(self).objects.active(now).filter(pk=self.pk).update(**changes)
             for field, value in changes.items():
                 setattr(self, field, value)
+
+    def rename(self, label: str) -> str:
+        """Give this device a new name and return it; raise InvalidLabel for an empty one.
+
+        One UPDATE of the label alone: a form that was opened before a revocation must not
+        write the session's old state back over it.
+        """
+        self.label = clean_label(label)
+        type(self).objects.filter(pk=self.pk).update(label=self.label)
+        return self.label
 
     def revoke(self, reason: str = "revoked") -> bool:
         """Revoke this session and close its sockets; return whether it was live before."""

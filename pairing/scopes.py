@@ -9,6 +9,10 @@ ROLES = (OWNER, CLIENT)
 READ, WRITE, TERMINAL, ADMIN = "read", "write", "terminal", "admin"
 ALL_SCOPES = (READ, WRITE, TERMINAL, ADMIN)
 CLIENT_DEFAULT_SCOPES = (READ, WRITE, TERMINAL)
+# Every pairing link made after start-up grants the least that runs a workspace; owner (admin
+# included: managing who gets in) is asked for by name. Only the token `serve` prints at start
+# is an owner link by itself, so the person at the machine can always get in.
+LINK_DEFAULT_ROLE = CLIENT
 
 
 class GrantError(ValueError):

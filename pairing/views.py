@@ -5,7 +5,14 @@ from __future__ import annotations
 from pairing import scopes as scope_rules
 from pairing.auth import SESSION_COOKIE, origin_is_this_server, request_client_ip
 from pairing.decorators import session_required
-from pairing.models import LABEL_MAX_LENGTH, CredentialError, DeviceSession, PairingCredential, WebSocketTicket
+from pairing.forms import RenameForm
+from pairing.models import (
+    LABEL_MAX_LENGTH,
+    CredentialError,
+    DeviceSession,
+    PairingCredential,
+    WebSocketTicket,
+)
 from pairing.ratelimit import RateLimited, auth_failures
 from pairing.tokens import MalformedToken
 from t3site.clock import iso
@@ -117,7 +124,7 @@ def pairing_links(request):
     if request.method == "GET":
         return answer({"pairingLinks": [link.as_dict() for link in PairingCredential.objects.all()[:500]]})
     body = read_json(request)
-    role = body.get("role", scope_rules.OWNER)
+    role = body.get("role", scope_rules.LINK_DEFAULT_ROLE)
     label = body.get("label", "")
     if not isinstance(label, str) or not isinstance(role, str):
         raise BadRequest("label and role must be strings")
@@ -152,19 +159,25 @@ def pairing_link(request, link_id: str):
 def sessions(request):
     """List live device sessions, the caller's own marked current."""
     current = request.device_session.id
-    return answer({"sessions": [s.as_dict(current) for s in DeviceSession.objects.active()[:500]]})
+    live = DeviceSession.objects.active().select_related("pairing")[:500]
+    return answer({"sessions": [s.as_dict(current) for s in live]})
 
 
-@open_cors("DELETE, OPTIONS")
+@open_cors("PATCH, DELETE, OPTIONS")
 @session_required(scope_rules.ADMIN)
 def session_detail(request, session_id: str):
-    """Revoke another device's session."""
-    if session_id == request.device_session.id:
+    """Rename a device (PATCH {"label"}), or revoke another device's session (DELETE)."""
+    current = request.device_session.id
+    if request.method == "DELETE" and session_id == current:
         return error("operation_forbidden", "this is the session you are using: log out instead", 403)
-    session = DeviceSession.objects.filter(pk=session_id).first()
+    session = DeviceSession.objects.select_related("pairing").filter(pk=session_id).first()
     if session is None:
         return error("not_found", f"no session {session_id}", 404)
-    return answer({"id": session.id, "revoked": session.revoke("revoked through the API")})
+    if request.method == "DELETE":
+        return answer({"id": session.id, "revoked": session.revoke("revoked through the API")})
+    # The form refuses a missing or blank label, so rename() has a name to give.
+    session.rename(RenameForm(read_json(request)).cleaned()["label"])
+    return answer(session.as_dict(current))
 
 
 @open_cors("POST, OPTIONS")

@@ -33,3 +33,13 @@ def format_duration(seconds: int) -> str:
         if seconds % _UNIT_SECONDS[unit] == 0:
             return f"{seconds // _UNIT_SECONDS[unit]}{unit}"
     return f"{seconds}s"
+
+
+_UNIT_WORDS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
+
+
+def duration_in_words(seconds: int) -> str:
+    """Return ``seconds`` as a person says it, in its largest exact unit: "5 minutes", "1 hour"."""
+    spelled = format_duration(seconds)
+    count, unit = int(spelled[:-1]), _UNIT_WORDS[spelled[-1]]
+    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from t3site import config
-from t3site.durations import DurationError, format_duration, parse_duration
+from t3site.durations import DurationError, duration_in_words, format_duration, parse_duration
 from tests.support.server import manage
 
 
@@ -86,3 +86,14 @@ def test_it_refuses_malformed_ttls(text):
 
 def test_it_formats_ttls_in_the_largest_exact_unit():
     assert [format_duration(s) for s in (90, 300, 7200, 2592000)] == ["90s", "5m", "2h", "30d"]
+
+
+def test_it_says_ttls_in_words():
+    assert [duration_in_words(s) for s in (1, 90, 300, 3600, 86400, 604800)] == [
+        "1 second",
+        "90 seconds",
+        "5 minutes",
+        "1 hour",
+        "1 day",
+        "7 days",
+    ]

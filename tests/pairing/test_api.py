@@ -160,6 +160,50 @@ def test_pairing_links_are_managed_with_the_admin_scope_only(client, owner_devic
     assert client.delete("/api/auth/pairing-links/nope", **owner_device.auth).status_code == 404
 
 
+def test_a_link_is_a_client_link_unless_the_body_asks_for_owner(client, owner_device):
+    plain = post(client, "/api/auth/pairing-links", {"label": "phone"}, **owner_device.auth).json()
+    owner = post(client, "/api/auth/pairing-links", {"role": "owner"}, **owner_device.auth).json()
+    assert (plain["role"], plain["scopes"]) == ("client", ["read", "write", "terminal"])
+    assert (owner["role"], owner["scopes"]) == ("owner", ["read", "write", "terminal", "admin"])
+
+
+def test_a_device_shows_the_link_it_paired_with(client, owner_device):
+    link = post(client, "/api/auth/pairing-links", {"label": "ipad"}, **owner_device.auth).json()
+    paired = post(client, "/api/auth/pair", {"token": link["token"], "mode": "bearer"}).json()
+    [listed] = [s for s in client.get("/api/auth/sessions", **owner_device.auth).json()["sessions"] if not s["current"]]
+    assert listed["id"] == paired["sessionId"]
+    assert (listed["label"], listed["pairingId"], listed["pairingLabel"]) == ("ipad", link["id"], "ipad")
+
+
+def patch(client, path, body, **headers):
+    return client.patch(path, json.dumps(body), content_type="application/json", **headers)
+
+
+def test_an_admin_renames_a_device_and_its_own(client, owner_device, client_device):
+    path = f"/api/auth/sessions/{client_device.session.id}"
+    renamed = patch(client, path, {"label": " Kid's tablet "}, **owner_device.auth)
+    assert renamed.status_code == 200
+    assert renamed.json()["label"] == "Kid's tablet" and renamed.json()["current"] is False
+    own = patch(client, f"/api/auth/sessions/{owner_device.session.id}", {"label": "Desk"}, **owner_device.auth)
+    assert own.json()["label"] == "Desk" and own.json()["current"] is True
+    assert DeviceSession.objects.get(pk=client_device.session.id).label == "Kid's tablet"
+
+
+@pytest.mark.parametrize("body", [{}, {"label": "   "}, {"label": ["a"]}])
+def test_a_rename_without_a_name_is_a_400(client, owner_device, client_device, body):
+    response = patch(client, f"/api/auth/sessions/{client_device.session.id}", body, **owner_device.auth)
+    assert response.status_code == 400 and error_code(response) == "bad_request"
+    assert "label" in response.json()["error"]["message"]
+    assert DeviceSession.objects.get(pk=client_device.session.id).label == "client phone"
+
+
+def test_only_an_admin_renames_and_only_a_device_that_exists(client, owner_device, client_device):
+    denied = patch(client, f"/api/auth/sessions/{owner_device.session.id}", {"label": "mine"}, **client_device.auth)
+    assert denied.status_code == 403 and error_code(denied) == "insufficient_scope"
+    missing = patch(client, "/api/auth/sessions/nope", {"label": "x"}, **owner_device.auth)
+    assert missing.status_code == 404 and error_code(missing) == "not_found"
+
+
 def test_an_owner_cannot_mint_admin_for_a_client(client, owner_device):
     response = post(client, "/api/auth/pairing-links", {"role": "client", "scopes": ["admin"]}, **owner_device.auth)
     assert response.status_code == 400 and "owner-only" in response.json()["error"]["message"]

@@ -7,7 +7,16 @@ import threading
 import pytest
 from django.db import connection
 
-from pairing.models import DeviceSession, ExpiredToken, InvalidToken, PairingCredential, WebSocketTicket
+from pairing.models import (
+    LINK_STATES,
+    SESSION_STATES,
+    DeviceSession,
+    ExpiredToken,
+    InvalidLabel,
+    InvalidToken,
+    PairingCredential,
+    WebSocketTicket,
+)
 from pairing.tokens import MalformedToken
 from tests.support.clock import later
 
@@ -22,6 +31,65 @@ def test_it_exchanges_a_pairing_token_for_a_session():
     assert DeviceSession.objects.for_token(token) == session
     link.refresh_from_db()
     assert link.state == "used" and link.claimed_session == session
+
+
+PHONE_AGENT = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0.0.0 Mobile Safari/537.36"
+)
+
+
+def test_a_link_is_a_client_link_unless_it_asks_for_owner():
+    client_link, _ = PairingCredential.objects.issue()
+    owner_link, _ = PairingCredential.objects.issue(role="owner")
+    assert (client_link.role, client_link.scopes) == ("client", ["read", "write", "terminal"])
+    assert (owner_link.role, owner_link.scopes) == ("owner", ["read", "write", "terminal", "admin"])
+
+
+def test_the_device_is_named_by_its_link_and_records_it():
+    link, code = PairingCredential.objects.issue(label="ipad")
+    session, _ = PairingCredential.objects.claim(code, user_agent=PHONE_AGENT)
+    assert session.label == "ipad" and session.pairing == link
+    assert DeviceSession.objects.get(pk=session.pk).pairing_id == link.id
+    assert session.as_dict() | {"pairingId": link.id, "pairingLabel": "ipad"} == session.as_dict()
+
+
+def test_the_name_a_device_gives_itself_wins_over_the_links():
+    _, code = PairingCredential.objects.issue(label="ipad")
+    session, _ = PairingCredential.objects.claim(code, label="Kitchen tablet", user_agent=PHONE_AGENT)
+    assert session.label == "Kitchen tablet"
+
+
+def test_a_device_nobody_named_is_named_from_its_user_agent():
+    _, code = PairingCredential.objects.issue()
+    session, _ = PairingCredential.objects.claim(code, label="  ", user_agent=PHONE_AGENT)
+    assert session.label == "Chrome on Android"
+
+
+def test_a_device_is_renamed_without_touching_anything_else(client_device):
+    stale = DeviceSession.objects.get(pk=client_device.session.pk)
+    client_device.session.revoke("lost")
+    assert stale.rename("  Old   phone ") == "Old phone"
+    fresh = DeviceSession.objects.get(pk=stale.pk)
+    assert fresh.label == "Old phone" and fresh.state == "revoked"  # the stale copy did not un-revoke it
+    with pytest.raises(InvalidLabel):
+        fresh.rename(" ")
+
+
+def test_listings_filter_by_the_state_they_show(client_device, revoked_device):
+    DeviceSession.objects.issue(label="soon idle", idle_ttl_seconds=60)
+    _, code = PairingCredential.objects.issue()
+    PairingCredential.objects.claim(code)
+    PairingCredential.objects.issue()
+    PairingCredential.objects.issue(ttl_seconds=60)
+    PairingCredential.objects.issue()[0].revoke()
+    with later(120):
+        for state in SESSION_STATES:
+            assert {session.state for session in DeviceSession.objects.in_state(state)} == {state}
+        for state in LINK_STATES:
+            assert {link.state for link in PairingCredential.objects.in_state(state)} == {state}
+    with pytest.raises(ValueError):
+        DeviceSession.objects.in_state("lost")
 
 
 def test_it_rejects_a_used_token_exactly_like_an_unknown_one():

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import json
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
 
+from pairing.models import DeviceSession, PairingCredential
 from tests.support.server import manage
+
+
+def run(*args: str) -> str:
+    """Run `manage.py ARGS` in this process and return what it printed."""
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
 
 
 @pytest.mark.parametrize(
@@ -17,6 +27,7 @@ from tests.support.server import manage
         (["auth", "pairing", "create", "--role", "client", "--scope", "admin"], "owner-only"),
         (["auth", "session", "revoke", "nope"], "no session 'nope'"),
         (["auth", "pairing", "revoke", "nope"], "no pairing link 'nope'"),
+        (["auth", "session", "rename", "nope", "Desk"], "no session 'nope'"),
     ],
 )
 def test_a_mistake_is_one_line_without_a_traceback(tmp_path, args, message):
@@ -73,3 +84,43 @@ def test_an_unreachable_database_is_one_line(tmp_path):
     assert result.returncode != 0
     assert "cannot use the database" in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.django_db
+def test_a_new_link_is_a_client_link_that_says_how_long_it_works_in_words():
+    printed = run("auth", "pairing", "create", "--label", "ipad")
+    link = PairingCredential.objects.get()
+    assert (link.role, link.label) == ("client", "ipad")
+    said = f"Pairing link {link.id} for 'ipad': client (read write terminal), works once, for 5 minutes"
+    assert printed.startswith(said)
+
+
+@pytest.mark.django_db
+def test_an_owner_link_is_asked_for_by_name():
+    printed = run("auth", "pairing", "create", "--role", "owner", "--ttl", "1h", "--json")
+    assert json.loads(printed)["role"] == "owner" and json.loads(printed)["scopes"][-1] == "admin"
+    assert "for 1 hour" in run("auth", "pairing", "create", "--role", "owner", "--ttl", "1h")
+
+
+@pytest.mark.django_db
+def test_listings_have_a_header_row_and_name_the_link_a_device_came_from():
+    link, code = PairingCredential.objects.issue(label="ipad")
+    session, _ = PairingCredential.objects.claim(code, client_ip="192.0.2.7")
+    links = run("auth", "pairing", "list").splitlines()
+    sessions = run("auth", "session", "list").splitlines()
+    assert links[0].split() == ["ID", "STATE", "ROLE", "SCOPES", "EXPIRES", "LABEL"]
+    assert links[1].split()[:3] == [link.id, "used", "client"] and links[1].endswith("ipad")
+    assert sessions[0].split() == ["ID", "STATE", "ROLE", "SCOPES", "CLIENT", "IP", "LAST", "SEEN", "LINK", "NAME"]
+    assert sessions[1].split()[:2] == [session.id, "active"]
+    assert "192.0.2.7" in sessions[1] and sessions[1].endswith(f"{link.id}  ipad")
+
+
+@pytest.mark.django_db
+def test_a_device_is_renamed_from_the_command_line(client_device):
+    assert run("auth", "session", "rename", client_device.session.id, "Kitchen tablet") == (
+        f"Renamed session {client_device.session.id} to 'Kitchen tablet'.\n"
+    )
+    assert DeviceSession.objects.get(pk=client_device.session.pk).label == "Kitchen tablet"
+    assert "Kitchen tablet" in run("auth", "session", "list")
+    with pytest.raises(CommandError, match="cannot be empty"):
+        run("auth", "session", "rename", client_device.session.id, "  ")

@@ -94,8 +94,10 @@ def test_pair_mints_a_link_for_the_running_server(server):
     assert link["pairingUrl"] == f"{server.base_url}/pair#token={link['token']}"
     assert link["scopes"] == ["read"]
     assert pair_bearer(server, link["token"])["scopes"] == ["read"]
-    plain = manage(server.home, "pair")
+    plain = manage(server.home, "pair", "--label", "ipad")
     assert plain.stdout.startswith(f"Pairing URL: {server.base_url}/pair#token=")
+    # A later link is a client link, and says how long it works in words, as `serve` does.
+    assert "for 'ipad': client (read write terminal), works once, for 5 minutes (until " in plain.stdout
     created = json.loads(manage(server.home, "auth", "pairing", "create", "--json").stdout)
     assert created["pairingUrl"].startswith(server.base_url)
 
@@ -111,6 +113,11 @@ def test_every_t3site_command_prints_t3sites_version(name, capsys):
     with pytest.raises(SystemExit):
         command.create_parser("manage.py", name).parse_args(["--version"])
     assert capsys.readouterr().out.strip() == t3site.__version__
+
+
+def test_the_token_serve_prints_stays_an_owner_token(server):
+    paired = pair_bearer(server)
+    assert (paired["role"], paired["scopes"]) == ("owner", ["read", "write", "terminal", "admin"])
 
 
 def test_pair_fails_clearly_when_no_server_runs(tmp_path):
@@ -180,7 +187,8 @@ def test_it_applies_migrations_on_a_fresh_home_with_a_qr_code(tmp_path):
 def test_revoking_from_the_admin_closes_the_devices_socket(server):
     jar = http.cookiejar.CookieJar()
     browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    owner_token = json.loads(manage(server.home, "auth", "pairing", "create", "--json").stdout)["token"]
+    owner_link = manage(server.home, "auth", "pairing", "create", "--role", "owner", "--json")
+    owner_token = json.loads(owner_link.stdout)["token"]
     pair = urllib.request.Request(
         f"{server.base_url}/api/auth/pair",
         data=json.dumps({"token": owner_token, "mode": "cookie"}).encode(),

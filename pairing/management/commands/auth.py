@@ -6,8 +6,8 @@ from django.core.management.base import CommandError
 
 from endpoints.links import pairing_url
 from pairing import scopes as scope_rules
-from pairing.cli import add_grant_options, issue_link, link_document, parse_ttl
-from pairing.models import DeviceSession, PairingCredential
+from pairing.cli import LINK_LABEL_HELP, add_grant_options, issue_link, link_document, link_summary, parse_ttl
+from pairing.models import DeviceSession, InvalidLabel, PairingCredential
 from pairing.runtime import running_server
 from t3site import clock
 from t3site.commands import StateCommand
@@ -18,7 +18,7 @@ SESSION_HELP = "device sessions (what a paired device holds)"
 
 
 class Command(StateCommand):
-    help = "Manage pairing links and device sessions: create, list and revoke them."
+    help = "Manage pairing links and device sessions: create, list, rename and revoke them."
 
     def add_arguments(self, parser):
         nouns = parser.add_subparsers(dest="noun", required=True, metavar="{pairing,session}")
@@ -29,36 +29,54 @@ class Command(StateCommand):
             "create",
             help="mint a pairing link and print its token",
             description=(
-                "Mint a one-time pairing link and print its token (and URL, with --base-url or a running server)."
+                "Mint a one-time pairing link and print its token (and URL, with --base-url or a running server). "
+                "It is a client link (read, write, terminal) unless --role owner asks for more."
             ),
         )
-        add_grant_options(create, "5m", "how long the link can be used")
+        add_grant_options(create, "5m", "how long the link can be used", scope_rules.LINK_DEFAULT_ROLE, LINK_LABEL_HELP)
         create.add_argument(
             "--base-url", help="the server URL to build the pairing URL from, like http://192.168.1.20:3773"
         )
+        create.set_defaults(handler="pairing_create")
         listing = pairing_verbs.add_parser("list", help="list pairing links (never their tokens)")
         listing.add_argument("--json", action="store_true", help="print one JSON document")
+        listing.set_defaults(handler="pairing_list")
         revoke = pairing_verbs.add_parser("revoke", help="revoke a pairing link so it can no longer be used")
         revoke.add_argument("id", help="the link's id, from `auth pairing list`")
+        revoke.set_defaults(handler="pairing_revoke")
 
         session = nouns.add_parser("session", help=SESSION_HELP, description=f"Manage {SESSION_HELP}.")
-        session_verbs = session.add_subparsers(dest="verb", required=True, metavar="{issue,list,revoke,revoke-others}")
+        session_verbs = session.add_subparsers(
+            dest="verb", required=True, metavar="{issue,list,rename,revoke,revoke-others}"
+        )
         issue = session_verbs.add_parser(
             "issue",
             help="issue a session directly and print its bearer token",
             description="Issue a device session without pairing and print its bearer token (shown once).",
         )
-        add_grant_options(issue, "30d", "idle lifetime: the session ends after this long unused")
+        add_grant_options(
+            issue, "30d", "idle lifetime: the session ends after this long unused", scope_rules.OWNER, "its name"
+        )
+        issue.set_defaults(handler="session_issue")
         listing = session_verbs.add_parser("list", help="list live sessions (never their tokens)")
         listing.add_argument("--json", action="store_true", help="print one JSON document")
         listing.add_argument("--all", action="store_true", help="include revoked and expired sessions")
+        listing.set_defaults(handler="session_list")
+        rename = session_verbs.add_parser(
+            "rename", help="give a device a new name", description="Give a device (its session) a new name."
+        )
+        rename.add_argument("id", help="the session's id, from `auth session list`")
+        rename.add_argument("label", help="the new name")
+        rename.set_defaults(handler="session_rename")
         revoke = session_verbs.add_parser("revoke", help="revoke a session and close its open sockets")
         revoke.add_argument("id", help="the session's id, from `auth session list`")
+        revoke.set_defaults(handler="session_revoke")
         others = session_verbs.add_parser("revoke-others", help="revoke every session except one")
         others.add_argument("--keep", required=True, help="the id of the session to keep")
+        others.set_defaults(handler="session_revoke_others")
 
-    def handle(self, *args, noun: str, verb: str, **options):
-        getattr(self, f"{noun}_{verb.replace('-', '_')}")(**options)
+    def handle(self, *args, handler: str, **options):
+        getattr(self, handler)(**options)
 
     # pairing links
 
@@ -70,7 +88,7 @@ class Command(StateCommand):
         data = link_document(link, code, pairing_url(base_url, code) if base_url else None)
         if json:
             return self.print_json(data)
-        self.stdout.write(f"Pairing link {link.id} ({link.role}: {' '.join(link.scopes)}), expires {data['expiresAt']}")
+        self.stdout.write(link_summary(link))
         self.stdout.write(f"Token: {code}")
         if base_url:
             self.stdout.write(f"Pairing URL: {data['pairingUrl']}")
@@ -80,13 +98,14 @@ class Command(StateCommand):
         if json:
             return self.print_json(links)
         if not links:
-            self.stdout.write("No pairing links.")
-        for link in links:
-            label = f" {link['label']!r}" if link["label"] else ""
-            self.stdout.write(
-                f"{link['id']}  {link['state']:<8} {link['role']:<6} {' '.join(link['scopes']):<26} "
-                f"expires {link['expiresAt']}{label}"
-            )
+            return self.stdout.write("No pairing links. Make one with `manage.py auth pairing create`.")
+        self.print_table(
+            ("ID", "STATE", "ROLE", "SCOPES", "EXPIRES", "LABEL"),
+            (
+                (link["id"], link["state"], link["role"], " ".join(link["scopes"]), link["expiresAt"], link["label"])
+                for link in links
+            ),
+        )
 
     def pairing_revoke(self, *, id, **_):
         link = PairingCredential.objects.filter(pk=id).first()
@@ -125,17 +144,37 @@ class Command(StateCommand):
 
     def session_list(self, *, json, all, **_):
         sessions = DeviceSession.objects.all() if all else DeviceSession.objects.active()
-        rows = [session.as_dict() for session in sessions]
+        rows = [session.as_dict() for session in sessions.select_related("pairing")]
         if json:
             return self.print_json(rows)
         if not rows:
-            self.stdout.write("No live sessions." if not all else "No sessions.")
-        for row in rows:
-            label = f" {row['label']!r}" if row["label"] else ""
-            self.stdout.write(
-                f"{row['id']}  {row['state']:<8} {row['role']:<6} {' '.join(row['scopes']):<26} "
-                f"{row['clientIp'] or '-':<15} last seen {row['lastSeenAt']}{label}"
-            )
+            return self.stdout.write("No live sessions." if not all else "No sessions.")
+        self.print_table(
+            ("ID", "STATE", "ROLE", "SCOPES", "CLIENT IP", "LAST SEEN", "LINK", "NAME"),
+            (
+                (
+                    row["id"],
+                    row["state"],
+                    row["role"],
+                    " ".join(row["scopes"]),
+                    row["clientIp"] or "-",
+                    row["lastSeenAt"],
+                    row["pairingId"] or "-",
+                    row["label"],
+                )
+                for row in rows
+            ),
+        )
+
+    def session_rename(self, *, id, label, **_):
+        session = DeviceSession.objects.filter(pk=id).first()
+        if session is None:
+            raise CommandError(f"no session {id!r}: see `manage.py auth session list`")
+        try:
+            name = session.rename(label)
+        except InvalidLabel as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(f"Renamed session {id} to {name!r}.")
 
     def session_revoke(self, *, id, **_):
         session = DeviceSession.objects.filter(pk=id).first()

@@ -10,10 +10,10 @@ from endpoints import tailscale as ts
 from endpoints.descriptor import environment_id
 from endpoints.links import pairing_url
 from endpoints.verification import verify
-from pairing.cli import add_grant_options, issue_link, link_document, parse_ttl
+from pairing import scopes as scope_rules
+from pairing.cli import LINK_LABEL_HELP, add_grant_options, issue_link, link_document, link_summary, parse_ttl
 from pairing.qr import terminal_qr
 from pairing.runtime import running_server
-from t3site import clock
 from t3site.commands import StateCommand
 
 
@@ -21,11 +21,12 @@ class Command(StateCommand):
     help = (
         "Mint a fresh pairing link for the t3site server running now (found through "
         "server-runtime.json and checked through its descriptor); print its URL and a QR code. "
+        "It is a client link (read, write, terminal) unless --role owner asks for more. "
         "With --tailscale the link goes through Tailscale Serve's HTTPS name."
     )
 
     def add_arguments(self, parser):
-        add_grant_options(parser, "5m", "how long the link can be used")
+        add_grant_options(parser, "5m", "how long the link can be used", scope_rules.LINK_DEFAULT_ROLE, LINK_LABEL_HELP)
         parser.add_argument(
             "--tailscale",
             action="store_true",
@@ -47,7 +48,7 @@ class Command(StateCommand):
             return self.print_json(link_document(link, code, link_url))
         self.stdout.write(f"Pairing URL: {link_url}")
         self.stdout.write(terminal_qr(link_url))
-        self.stdout.write(f"Works once, until {clock.iso(link.expires_at)} ({link.role}: {' '.join(link.scopes)}).")
+        self.stdout.write(link_summary(link))
         if tailscale:
             checked = verify(base_url, environment_id())
             self.stdout.write(("Verified: " if checked.ok else "Not verified yet: ") + checked.reason)

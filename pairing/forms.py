@@ -1,0 +1,30 @@
+"""The JSON bodies the auth API accepts, checked declaratively (a form fed the decoded body)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from t3site.http import BadRequest
+
+
+class JsonText(forms.CharField):
+    """Text from a JSON body: a string, never a list or number turned into one."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not isinstance(value, str):
+            raise forms.ValidationError("must be a string")
+        return super().to_python(value)
+
+
+class JsonForm(forms.Form):
+    def cleaned(self) -> dict:
+        """Return the cleaned data, or raise BadRequest naming the first field that is wrong."""
+        if not self.is_valid():
+            field, problems = next(iter(self.errors.items()))
+            raise BadRequest(f"{field}: {problems[0]}")
+        return self.cleaned_data
+
+
+class RenameForm(JsonForm):
+    # Longer names are cut by DeviceSession.rename, as at pairing, not refused.
+    label = JsonText()
