@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from endpoints import tailscale
+from endpoints.addresses import is_wildcard
+from endpoints.discovery import Listening
 from t3site import home
 
 RECORD_FILENAME = "tailscale-serve.json"
@@ -38,10 +40,21 @@ def _write(state: Path, mappings: list[dict]) -> None:
         _record_path(state).unlink(missing_ok=True)
 
 
+def unreachable_for_serve(bind_host: str) -> str | None:
+    """Return why Serve cannot reach a server bound to ``bind_host``, or None when it can.
+
+    Serve proxies to 127.0.0.1 (tailscale.local_target), which only a loopback or a
+    wildcard bind answers on.
+    """
+    if Listening(bind_host, 0).local_only or is_wildcard(bind_host):
+        return None
+    return f"Tailscale Serve reaches this server at 127.0.0.1, but it listens on {bind_host} only."
+
+
 def set_up(state: Path, local_port: int, https_port: int = tailscale.DEFAULT_HTTPS_PORT) -> str:
     """Make Serve front ``local_port`` on ``https_port`` and return the HTTPS URL.
 
-    Raise tailscale.ServeConflict if that port fronts another server, and
+    Raise tailscale.ServeConflict, naming it, if anything else holds that port, and
     tailscale.TailscaleError with Tailscale's own words when the CLI fails.
     """
     url, made = tailscale.start_serve(local_port, https_port)

@@ -20,6 +20,8 @@ CLI_TIMEOUT_SECONDS = 10
 # page that polls from spawning a process per request while still noticing changes soon.
 STATUS_CACHE_SECONDS = 5
 DEFAULT_HTTPS_PORT = 443
+# A Text handler is named by its first few words when a message says what holds a port.
+TEXT_SHOWN_CHARS = 40
 RUNNING = "Running"
 
 
@@ -157,18 +159,99 @@ def local_target(local_port: int) -> str:
     return f"http://127.0.0.1:{local_port}"
 
 
-def fronted_target(config: dict, dns_name: str, https_port: int) -> str | None:
-    """Return where ``https://dns_name:https_port/`` is proxied to, or None if it is not served."""
-    web = (config.get("Web") or {}).get(f"{dns_name}:{https_port}") or {}
-    handler = (web.get("Handlers") or {}).get("/") or {}
-    return handler.get("Proxy")
-
-
-def _same_target(proxy: str | None, local_port: int) -> bool:
-    if not proxy:
+def _same_target(proxy: str | None, local_port: int | None) -> bool:
+    if not proxy or local_port is None:
         return False
     normalized = proxy.rstrip("/").replace("://localhost:", "://127.0.0.1:")
     return normalized in (local_target(local_port), str(local_port), f"127.0.0.1:{local_port}")
+
+
+@dataclass(frozen=True)
+class Holder:
+    """What holds an HTTPS port in Serve's config, in words: ``what`` it does and how to ``stop`` it."""
+
+    what: str
+    stop: str
+
+
+def _handlers_on(config: dict, https_port: int) -> dict[str, dict]:
+    """Return the Web handlers (mount point -> handler) that any name has on ``https_port``."""
+    found: dict[str, dict] = {}
+    for host_port, web in (config.get("Web") or {}).items():
+        if host_port.rpartition(":")[2] == str(https_port):
+            found.update((web or {}).get("Handlers") or {})
+    return found
+
+
+def _describe(mount: str, handler: dict) -> str:
+    """Say what one ipn.HTTPHandler does: exactly one of Proxy, Path or Text is set."""
+    where = "" if mount == "/" else f" at {mount}"
+    if handler.get("Proxy"):
+        return f"fronts {handler['Proxy']}{where}"
+    if handler.get("Path"):
+        return f"serves the files in {handler['Path']}{where}"
+    if "Text" in handler:
+        text = _one_line(str(handler["Text"]))
+        shown = text if len(text) <= TEXT_SHOWN_CHARS else text[: TEXT_SHOWN_CHARS - 1] + "…"
+        return f"serves the text {shown!r}{where}"
+    return f"has a {'/'.join(sorted(handler)) or 'blank'} handler{where}"
+
+
+def _what_holds(config: dict, https_port: int, local_port: int | None) -> str | None:
+    """Say what, other than this server's "/" proxy, ``config`` has on ``https_port``; None if nothing."""
+    tcp = (config.get("TCP") or {}).get(str(https_port))
+    if tcp and tcp.get("TCPForward"):
+        return f"forwards TCP to {tcp['TCPForward']}"
+    handlers = _handlers_on(config, https_port)
+    others = {
+        m: h or {} for m, h in handlers.items() if not (m == "/" and _same_target((h or {}).get("Proxy"), local_port))
+    }
+    if others:
+        return " and ".join(_describe(mount, handler) for mount, handler in sorted(others.items()))
+    if tcp is not None and not handlers:
+        return "has a listener with no handler"
+    return None
+
+
+def holder(config: dict, https_port: int, local_port: int) -> Holder | None:
+    """Return what holds ``https_port`` in ``config`` (`serve status --json`) other than this server.
+
+    Any handler counts, not only a proxy to another server: a Text or Path handler, a
+    handler on another mount point, a TCP forward. So does a foreground session (`tailscale
+    serve` without --bg, listed under Foreground), even one proxying to this server: it ends
+    when its terminal does, and `--https=PORT off` would not be ours to run. Taking any of
+    them over would end it for its owner, and our undo at exit would remove it for good.
+    """
+    for _, session in sorted((config.get("Foreground") or {}).items()):
+        inside = _what_holds(session or {}, https_port, None)
+        if inside:
+            return Holder(
+                f"is held by a foreground `tailscale serve` session (it {inside})",
+                "end that session (Ctrl+C where it runs)",
+            )
+    what = _what_holds(config, https_port, local_port)
+    if what is None:
+        return None
+    return Holder(
+        f"already {what}", f"stop that mapping (`tailscale serve --{_flag(config, https_port)}={https_port} off`)"
+    )
+
+
+def _flag(config: dict, port: int) -> str:
+    """Return the `tailscale serve` flag that made what listens on ``port`` (its `off` takes the same)."""
+    tcp = (config.get("TCP") or {}).get(str(port)) or {}
+    if tcp.get("TCPForward"):
+        return "tls-terminated-tcp" if tcp.get("TerminateTLS") else "tcp"
+    return "http" if tcp.get("HTTP") else "https"
+
+
+def _fronts_only_us(config: dict, https_port: int, local_port: int) -> bool:
+    """Return whether ``https_port`` serves this server at "/" and nothing else."""
+    handlers = _handlers_on(config, https_port)
+    return (
+        _same_target((handlers.get("/") or {}).get("Proxy"), local_port)
+        and holder(config, https_port, local_port) is None
+    )
 
 
 def fronting_port(config: dict, dns_name: str, local_port: int) -> int | None:
@@ -194,19 +277,19 @@ def start_serve(local_port: int, https_port: int = DEFAULT_HTTPS_PORT) -> tuple[
     """Map ``https_port`` of this node's MagicDNS name to ``local_port``.
 
     Return the HTTPS URL and whether this call made the mapping (False: it was
-    already there). Refuse, with ServeConflict, to take over a port that fronts
-    another server.
+    already there). Refuse, with ServeConflict naming it, to take over a port that
+    anything else holds (see holder()).
     """
     forget_cache()
     me = status()
-    current = fronted_target(serve_config(), me.dns_name, https_port) if me.dns_name else None
-    if _same_target(current, local_port):
-        return https_url(me.dns_name, https_port), False
-    if current:
+    config = serve_config()
+    held = holder(config, https_port, local_port)
+    if held is not None:
         raise ServeConflict(
-            f"Tailscale Serve port {https_port} already fronts {current}, not this server: "
-            f"stop that mapping (`tailscale serve --https={https_port} off`) or choose another port."
+            f"Tailscale Serve port {https_port} {held.what}, not this server: {held.stop} or choose another port."
         )
+    if me.dns_name and _fronts_only_us(config, https_port, local_port):
+        return https_url(me.dns_name, https_port), False
     run("serve", "--bg", f"--https={https_port}", local_target(local_port))
     forget_cache()
     me = status()
@@ -216,11 +299,14 @@ def start_serve(local_port: int, https_port: int = DEFAULT_HTTPS_PORT) -> tuple[
 
 
 def stop_serve(local_port: int, https_port: int = DEFAULT_HTTPS_PORT) -> bool:
-    """Undo the mapping of ``https_port`` if it still points at ``local_port``; return whether it did."""
+    """Undo the mapping of ``https_port`` if it still serves ``local_port`` and nothing else; return whether it did.
+
+    `--https=PORT off` removes every handler on the port, so a port someone has since
+    added a handler to, or re-pointed, is left alone.
+    """
     forget_cache()
     try:
-        me = status()
-        if not me.dns_name or not _same_target(fronted_target(serve_config(), me.dns_name, https_port), local_port):
+        if not _fronts_only_us(serve_config(), https_port, local_port):
             return False
         run("serve", f"--https={https_port}", "off")
     except TailscaleError:

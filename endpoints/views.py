@@ -9,10 +9,11 @@ from django.views.decorators.http import require_GET
 
 from endpoints import serving, tailscale
 from endpoints.advertised import advertised, current_listening, network_access
-from endpoints.descriptor import describe
+from endpoints.descriptor import describe, environment_id
 from endpoints.discovery import PREFERENCE_KEYS, is_known_preference_key
 from endpoints.models import BIND_HOSTS, NETWORK_MODES, ConnectionSettings
 from endpoints.qr import QR_TEXT_MAX_CHARS, svg_qr
+from endpoints.verification import verify_cached
 from pairing.decorators import session_required
 from pairing.scopes import ADMIN
 from pairing.server import BindError, current_listener
@@ -52,24 +53,28 @@ def default_endpoint(request):
 @open_cors("POST, OPTIONS")
 @session_required(ADMIN)
 def tailscale_serve(request):
-    """Put Tailscale Serve's HTTPS in front of this server; Tailscale's own error otherwise."""
+    """Put Tailscale Serve's HTTPS in front of this server and say whether it verified yet.
+
+    Set up is not "done" until the URL answers as this server: the answer's
+    ``verification`` is that check (the one the endpoint row shows), so the page
+    can say what is still unverified instead of reporting success.
+    """
     https_port = read_json(request).get("httpsPort", tailscale.DEFAULT_HTTPS_PORT)
     if not isinstance(https_port, int) or not 1 <= https_port <= 65535:
         raise BadRequest("httpsPort must be a port number")
     listening = current_listening()
-    if not (listening.local_only or listening.bind_host in ("0.0.0.0", "::")):
-        return error(
-            "conflict",
-            f"Tailscale Serve reaches this server at 127.0.0.1, but it listens on {listening.bind_host} only.",
-            409,
-        )
+    refusal = serving.unreachable_for_serve(listening.bind_host)
+    if refusal:
+        return error("conflict", refusal, 409)
     try:
         url = serving.set_up(settings.T3SITE_HOME, listening.port, https_port)
     except tailscale.ServeConflict as exc:
         return error("serve_conflict", exc.message, 409)
     except tailscale.TailscaleError as exc:
         return error("tailscale_error", exc.message, 502)
-    return answer({"httpsUrl": url, **advertised()})
+    # Checked before the listing, which then reuses this very result for the row.
+    checked = verify_cached(url, environment_id())
+    return answer({"httpsUrl": url, "verification": {"ok": checked.ok, "reason": checked.reason}, **advertised()})
 
 
 @open_cors("GET, POST, OPTIONS")

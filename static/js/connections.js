@@ -136,7 +136,10 @@ async function setUpTailscale() {
   say("Setting up Tailscale Serve…");
   const data = await backend.request("POST", "/api/endpoints/tailscale-serve", {});
   renderEndpoints(data);
-  say(`Tailscale Serve now fronts this server at ${data.httpsUrl}.`, "good");
+  // Serve answering is not enough: the HTTPS URL must reach this very server (see docs/endpoints.md).
+  const check = data.verification || { ok: false, reason: "The server did not say whether it checked the URL." };
+  if (check.ok) say(`Tailscale Serve now fronts this server at ${data.httpsUrl}: verified.`, "good");
+  else say(`Tailscale Serve now sends ${data.httpsUrl} to this server, but it is not verified yet: ${check.reason}`);
 }
 
 async function toggleNetwork() {

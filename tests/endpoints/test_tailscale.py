@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from endpoints import serving, tailscale
-from tests.endpoints.conftest import DNS_NAME
 from tests.support.server import command_env, manage, start_server
+from tests.support.tailscale import DNS_NAME
 
 SERVE_NOT_ENABLED = (
     "Serve is not enabled on your tailnet. To enable, visit: https://login.tailscale.com/f/serve?node=nFAKE123CNTRL"
@@ -57,6 +57,59 @@ def test_it_refuses_a_port_that_fronts_another_server(fake_tailscale, tmp_path):
     assert not any(call[:2] == ["serve", "--bg"] for call in fake_tailscale.state["calls"])
 
 
+@pytest.mark.parametrize(
+    ("made_with", "named", "stop"),
+    [
+        (["--https=443", "text:Hello from my other app"], "already serves the text 'Hello from my other app'", "https"),
+        (["--https=443", "/srv/www"], "already serves the files in /srv/www", "https"),
+        (
+            ["--https=443", "--set-path=/docs", "http://127.0.0.1:3773"],
+            "already fronts http://127.0.0.1:3773 at /docs",
+            "https",
+        ),
+        (["--tcp=443", "tcp://localhost:22"], "already forwards TCP to localhost:22", "tcp"),
+    ],
+    ids=["text", "path", "another-mount-point", "tcp-forward"],
+)
+def test_any_handler_on_the_port_holds_it_and_is_named(fake_tailscale, tmp_path, made_with, named, stop):
+    fake_tailscale.shell("serve", "--bg", *made_with)
+    before = fake_tailscale.state["serve"]
+    with pytest.raises(tailscale.ServeConflict) as refused:
+        serving.set_up(tmp_path, 3773)
+    assert refused.value.message == (
+        f"Tailscale Serve port 443 {named}, not this server: "
+        f"stop that mapping (`tailscale serve --{stop}=443 off`) or choose another port."
+    )
+    assert fake_tailscale.state["serve"] == before
+    assert serving.undo_made(tmp_path, [3773]) == [] and fake_tailscale.state["serve"] == before
+
+
+@pytest.mark.parametrize("target", ["http://127.0.0.1:8080", "http://127.0.0.1:3773", "text:hi"])
+def test_a_foreground_session_holds_its_port_even_when_it_fronts_this_server(fake_tailscale, tmp_path, target):
+    with fake_tailscale.foreground("--https=443", target):
+        with pytest.raises(tailscale.ServeConflict) as refused:
+            serving.set_up(tmp_path, 3773)
+        assert "is held by a foreground `tailscale serve` session" in refused.value.message
+        assert "end that session (Ctrl+C where it runs)" in refused.value.message
+        assert not any(call[:2] == ["serve", "--bg"] for call in fake_tailscale.state["calls"])
+        assert serving.undo_made(tmp_path, [3773]) == []
+        assert len(fake_tailscale.state["serve"]["Foreground"]) == 1
+    assert not fake_tailscale.state.get("serve")
+
+
+def test_a_foreground_session_on_another_port_leaves_this_one_free(fake_tailscale, tmp_path):
+    with fake_tailscale.foreground("--https=8443", "text:elsewhere"):
+        assert serving.set_up(tmp_path, 3773) == f"https://{DNS_NAME}"
+        assert fake_tailscale.target() == "http://127.0.0.1:3773"
+
+
+def test_it_leaves_its_mapping_on_when_someone_added_a_handler_to_the_port_since(fake_tailscale, tmp_path):
+    serving.set_up(tmp_path, 3773)
+    fake_tailscale.shell("serve", "--bg", "--https=443", "--set-path=/status", "text:ok")
+    assert serving.undo_made(tmp_path, [3773]) == []
+    assert fake_tailscale.target() == "http://127.0.0.1:3773"
+
+
 def test_it_leaves_a_mapping_someone_re_pointed_since(fake_tailscale, tmp_path):
     serving.set_up(tmp_path, 3773, 8443)
     fake_tailscale.front(8443, "http://127.0.0.1:9000")
@@ -91,6 +144,23 @@ def test_the_listing_offers_setup_then_shows_the_https_endpoint(fake_tailscale, 
     assert row["hostedCompatible"] is True and row["reachability"] == "private-network"
 
 
+def test_set_up_answers_what_is_still_unverified_not_only_the_url(fake_tailscale, client, owner_device):
+    set_up = client.post("/api/endpoints/tailscale-serve", {}, content_type="application/json", **owner_device.auth)
+    assert set_up.status_code == 200, set_up.content
+    answer = set_up.json()
+    (row,) = [e for e in answer["endpoints"] if e["kind"] == "tailscale-https"]
+    assert answer["verification"] == {"ok": False, "reason": row["statusReason"]}
+    assert answer["verification"]["reason"].startswith(f"https://{DNS_NAME} cannot be reached")
+
+
+def test_set_up_on_a_held_port_is_a_conflict_naming_the_holder(fake_tailscale, client, owner_device):
+    fake_tailscale.shell("serve", "--bg", "--https=443", "text:Hello")
+    response = client.post("/api/endpoints/tailscale-serve", {}, content_type="application/json", **owner_device.auth)
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "serve_conflict"
+    assert "already serves the text 'Hello', not this server" in response.json()["error"]["message"]
+
+
 def test_serve_maps_tailscale_https_prints_the_link_and_undoes_it_at_exit(fake_tailscale, tmp_path):
     running = start_server(
         tmp_path / "home", "--tailscale-serve", env=command_env(tmp_path / "home", **fake_tailscale.env())
@@ -98,9 +168,25 @@ def test_serve_maps_tailscale_https_prints_the_link_and_undoes_it_at_exit(fake_t
     try:
         port = running.base_url.rsplit(":", 1)[1]
         assert fake_tailscale.target() == f"http://127.0.0.1:{port}"
-        assert running.reader.wait_for(lambda lines: any("HTTPS pairing URL:" in line for line in lines), timeout=20)
+        assert running.reader.wait_for(lambda lines: any("Press Ctrl+C" in line for line in lines), timeout=20)
         expected = f"HTTPS pairing URL: https://{DNS_NAME}/pair?host=https%3A%2F%2F{DNS_NAME}#token={running.token}"
-        assert expected in running.output
+        lines = [line.strip() for line in running.output.splitlines()]
+        assert expected in lines
+        # In reading order: the links, whether the HTTPS one answers, then how to stop.
+        said = [
+            next(i for i, line in enumerate(lines) if line.startswith(start))
+            for start in (
+                "Pairing URL:",
+                "Tailscale Serve:",
+                "HTTPS pairing URL:",
+                "Not verified yet:",
+                "Press Ctrl+C to stop.",
+            )
+        ]
+        assert said == sorted(said)
+        # Tailscale Serve reaches a loopback-only server: it is not "this machine only".
+        assert "Only this machine can connect" not in running.output
+        assert "Devices on your tailnet connect through the HTTPS pairing URL" in running.output
     finally:
         assert running.stop() == 0
     assert fake_tailscale.target() is None
@@ -122,6 +208,46 @@ def test_serve_refuses_to_take_over_another_servers_port_in_one_line(fake_tailsc
     assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr
     assert "already fronts http://127.0.0.1:8080" in result.stderr
     assert fake_tailscale.target() == "http://127.0.0.1:8080"
+
+
+def test_serve_refuses_a_port_a_text_handler_holds_and_leaves_it_alone(fake_tailscale, tmp_path):
+    fake_tailscale.shell("serve", "--bg", "--https=443", "text:Hello")
+    before = fake_tailscale.state["serve"]
+    result = manage(
+        tmp_path, "serve", "--port", "0", "--tailscale-serve", env=command_env(tmp_path, **fake_tailscale.env())
+    )
+    assert result.returncode != 0 and result.stderr.strip().count("\n") == 0
+    assert "--tailscale-serve: Tailscale Serve port 443 already serves the text 'Hello'" in result.stderr
+    assert fake_tailscale.state["serve"] == before
+
+
+def test_serve_refuses_tailscale_serve_on_an_address_serve_cannot_reach(fake_tailscale, tmp_path):
+    result = manage(
+        tmp_path,
+        "serve",
+        "--host",
+        "100.101.102.103",
+        "--port",
+        "0",
+        "--tailscale-serve",
+        env=command_env(tmp_path, **fake_tailscale.env()),
+    )
+    assert result.returncode != 0 and result.stderr.strip().count("\n") == 0
+    assert "it listens on 100.101.102.103 only" in result.stderr
+    assert "calls" not in fake_tailscale.state
+
+
+def test_pair_tailscale_refuses_a_port_a_foreground_session_holds(fake_tailscale, tmp_path):
+    env = command_env(tmp_path / "home", **fake_tailscale.env())
+    running = start_server(tmp_path / "home", env=env)
+    try:
+        with fake_tailscale.foreground("--https=443", "/srv/www"):
+            refused = manage(running.home, "pair", "--tailscale", env=env)
+            assert refused.returncode != 0 and refused.stderr.strip().count("\n") == 0
+            assert "held by a foreground `tailscale serve` session (it serves the files in /srv/www)" in refused.stderr
+            assert not any(call[:2] == ["serve", "--bg"] for call in fake_tailscale.state["calls"])
+    finally:
+        running.stop()
 
 
 def test_pair_tailscale_prints_the_https_link_for_the_running_server(fake_tailscale, tmp_path):

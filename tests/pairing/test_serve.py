@@ -102,6 +102,28 @@ def test_pair_mints_a_link_for_the_running_server(server):
     assert created["pairingUrl"].startswith(server.base_url)
 
 
+def advice(running) -> str:
+    """Return the banner's line on who can connect, once the banner is complete."""
+    assert running.reader.wait_for(lambda lines: any("Press Ctrl+C" in line for line in lines), timeout=10)
+    return next(line for line in running.output.splitlines() if line.startswith("Only this machine can connect."))
+
+
+def test_the_banner_names_the_flags_for_other_devices_before_the_page(server):
+    said = advice(server)
+    assert (
+        said.index("--host 0.0.0.0") < said.index('--host "$(tailscale ip -4)"') < said.index("/settings/connections/")
+    )
+
+
+def test_an_explicit_loopback_host_is_not_sent_to_the_page_that_cannot_change_it(tmp_path):
+    running = start_server(tmp_path / "home", "--host", "127.0.0.1")
+    try:
+        said = advice(running)
+        assert "--host 0.0.0.0" in said and "/settings/connections/" not in said
+    finally:
+        running.stop()
+
+
 def test_version_is_t3sites_own_not_djangos(tmp_path):
     result = manage(tmp_path, "serve", "--version")
     assert result.returncode == 0 and result.stdout.strip() == t3site.__version__
@@ -201,7 +223,12 @@ def test_revoking_from_the_admin_closes_the_devices_socket(server):
     with connect(server.ws_url, additional_headers={"Authorization": f"Bearer {phone['sessionToken']}"}) as ws:
         assert rpc(ws, "server.probe")["result"]["ok"]
         form = urllib.parse.urlencode(
-            {"csrfmiddlewaretoken": csrf, "action": "revoke_selected", "_selected_action": phone["sessionId"]}
+            {
+                "csrfmiddlewaretoken": csrf,
+                "action": "revoke_selected",
+                "_selected_action": phone["sessionId"],
+                "confirmed": "yes",
+            }
         ).encode()
         action = urllib.request.Request(
             f"{server.base_url}/admin/pairing/devicesession/", data=form, headers={"Origin": server.base_url}

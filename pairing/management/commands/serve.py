@@ -20,6 +20,7 @@ from endpoints.models import ConnectionSettings
 from endpoints.verification import verify
 from pairing.models import PAIRING_TTL_SECONDS, PairingCredential
 from pairing.qr import terminal_qr
+from pairing.scopes import OWNER
 from pairing.server import DEFAULT_PORT, BindError, ListenerControl, bind_listener, run_daphne
 from t3site import clock, home, lifecycle
 from t3site.commands import StateCommand
@@ -90,6 +91,9 @@ class Command(StateCommand):
             raise CommandError(f"--tailscale-serve-port must be between 1 and 65535, not {https_port}")
         explicit_host = bool(options["host"])
         bind_host = options["host"] or ConnectionSettings.objects.current().bind_host
+        refusal = serving.unreachable_for_serve(bind_host) if options["tailscale_serve"] else None
+        if refusal:
+            raise CommandError(f"--tailscale-serve: {refusal} Use --host 127.0.0.1 or --host 0.0.0.0.")
         try:
             listener = bind_listener(bind_host, port)
         except BindError as exc:
@@ -133,15 +137,21 @@ class Command(StateCommand):
             https_url = None
             if options["tailscale_serve"]:
                 https_url = self._map_tailscale(state, port, https_port)
-            _, code = PairingCredential.objects.issue(label="serve")
+            _, code = PairingCredential.objects.issue(role=OWNER, label="serve")
 
             def started() -> None:
                 origin = write_runtime(control)
-                self._announce(origin, code, bind_host, explicit_host, options["no_qr"])
+                self._announce(origin, code, options["no_qr"])
                 if https_url:
+                    # The check goes through Tailscale to this very server, which answers only once
+                    # this callback has returned to the reactor: the rest is printed from a thread.
                     threading.Thread(
-                        target=self._announce_https, args=(https_url, port, code, environment_id), daemon=True
+                        target=self._announce_https,
+                        args=(https_url, port, code, environment_id, bind_host, explicit_host),
+                        daemon=True,
                     ).start()
+                else:
+                    self._announce_reach(bind_host, explicit_host, tailscale_serve=False)
                 lifecycle.server_started.send(sender=self.__class__)
 
             def stopping() -> None:
@@ -164,7 +174,7 @@ class Command(StateCommand):
         except tailscale.TailscaleError as exc:
             raise CommandError(f"--tailscale-serve: {exc.message}") from None
 
-    def _announce(self, origin: str, code: str, bind_host: str, explicit_host: bool, no_qr: bool) -> None:
+    def _announce(self, origin: str, code: str, no_qr: bool) -> None:
         link = pairing_url(origin, code)
         self.stdout.write(f"t3site {t3site.__version__} listening (state in {settings.T3SITE_HOME})")
         self.stdout.write(f"Connection string: {origin}")
@@ -174,16 +184,37 @@ class Command(StateCommand):
             self.stdout.write(terminal_qr(link))
         minutes = PAIRING_TTL_SECONDS // 60
         self.stdout.write(f"The token works once, for {minutes} minutes; `python manage.py pair` makes another.")
-        if Listening(bind_host, 0).local_only:
-            how = "use --host 0.0.0.0" if explicit_host else "turn on network access at /settings/connections/"
-            self.stdout.write(f"Only this machine can connect: {how} to reach it from other devices.")
-        self.stdout.write("Press Ctrl+C to stop.")
         self.stdout.flush()
 
-    def _announce_https(self, https_url: str, local_port: int, code: str, environment_id: str) -> None:
-        """Print the Tailscale HTTPS link once the server answers (verification goes through it)."""
-        checked = verify(https_url, environment_id)
+    def _announce_https(
+        self, https_url: str, local_port: int, code: str, environment_id: str, bind_host: str, explicit_host: bool
+    ) -> None:
+        """Print the Tailscale HTTPS link and whether it reaches this server, then the closing lines."""
         self.stdout.write(f"Tailscale Serve: {https_url} -> {tailscale.local_target(local_port)}")
         self.stdout.write(f"HTTPS pairing URL: {pairing_url(https_url, code)}")
+        self.stdout.flush()
+        checked = verify(https_url, environment_id)
         self.stdout.write(("Verified: " if checked.ok else "Not verified yet: ") + checked.reason)
+        self._announce_reach(bind_host, explicit_host, tailscale_serve=True)
+
+    def _announce_reach(self, bind_host: str, explicit_host: bool, tailscale_serve: bool) -> None:
+        """Say who can connect and how to let other devices in, then how to stop."""
+        if Listening(bind_host, 0).local_only:
+            if tailscale_serve:
+                self.stdout.write(
+                    "Devices on your tailnet connect through the HTTPS pairing URL; "
+                    "the plain HTTP address is for this machine only."
+                )
+            else:
+                # Flags first: whoever reads this may be on a headless machine with no browser.
+                page = (
+                    ""
+                    if explicit_host
+                    else ", or turn on network access on the Connections page (/settings/connections/)"
+                )
+                self.stdout.write(
+                    "Only this machine can connect. To reach it from other devices, restart with --host 0.0.0.0 "
+                    f'(every network) or --host "$(tailscale ip -4)" (your tailnet only){page}.'
+                )
+        self.stdout.write("Press Ctrl+C to stop.")
         self.stdout.flush()
