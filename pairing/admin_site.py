@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth.models import Group, User
 from django.shortcuts import render
 
 from pairing.auth import SESSION_COOKIE
@@ -13,6 +14,19 @@ class OwnerAdminSite(admin.AdminSite):
     site_header = "t3site administration"
     site_title = "t3site admin"
     index_title = "Pairing links and device sessions"
+    # Three short lists need no sidebar; without it a device list fits a 1280 px screen.
+    enable_nav_sidebar = False
+
+    def hide_accounts(self) -> None:
+        """Unregister Django's Users and Groups, which django.contrib.auth registers by itself.
+
+        t3site has no passwords and one built-in owner user (pairing.owner) that only the change
+        log names: listing it offered "Delete selected users" on the account the admin acts as.
+        Who gets in is managed as pairing links and device sessions.
+        """
+        for model in (User, Group):
+            if self.is_registered(model):
+                self.unregister(model)
 
     def has_permission(self, request) -> bool:
         session = getattr(request, "device_session", None)

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib import admin
 from django.contrib.admin import apps as admin_apps
 
 
@@ -14,3 +15,7 @@ class OwnerAdminConfig(admin_apps.AdminConfig):
 
     default = False
     default_site = "pairing.admin_site.OwnerAdminSite"
+
+    def ready(self) -> None:
+        super().ready()  # autodiscover: every app's admin.py has registered its models now
+        admin.site.hide_accounts()

@@ -137,9 +137,13 @@ def test_every_t3site_command_prints_t3sites_version(name, capsys):
     assert capsys.readouterr().out.strip() == t3site.__version__
 
 
-def test_the_token_serve_prints_stays_an_owner_token(server):
-    paired = pair_bearer(server)
+def test_the_token_serve_prints_stays_an_owner_token_and_names_the_device_by_its_browser(server):
+    agent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"
+    url = f"{server.base_url}/api/auth/pair"
+    paired = request("POST", url, {"token": server.token, "mode": "bearer"}, headers={"User-Agent": agent}).json
     assert (paired["role"], paired["scopes"]) == ("owner", ["read", "write", "terminal", "admin"])
+    [device] = json.loads(manage(server.home, "auth", "session", "list", "--json").stdout)
+    assert device["label"] == "Chrome on Linux"
 
 
 def test_pair_fails_clearly_when_no_server_runs(tmp_path):

@@ -137,7 +137,7 @@ class Command(StateCommand):
             https_url = None
             if options["tailscale_serve"]:
                 https_url = self._map_tailscale(state, port, https_port)
-            _, code = PairingCredential.objects.issue(role=OWNER, label="serve")
+            _, code = PairingCredential.objects.issue(role=OWNER)
 
             def started() -> None:
                 origin = write_runtime(control)
