@@ -59,7 +59,8 @@ function endpointView(endpoint, wrapper = "li") {
   }
   if (endpoint.canSetUp) {
     const button = el("button", { type: "button", "data-action": "setup" }, "Set up");
-    button.addEventListener("click", () => act(button, setUpTailscale));
+    // The answer is said at the top of the page, far above this row on a phone: go back up to it.
+    button.addEventListener("click", () => act(button, setUpTailscale).then(() => window.scrollTo(0, 0)));
     actions.append(button);
   }
   return el(
