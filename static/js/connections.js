@@ -204,17 +204,25 @@ async function createLink(event) {
   await loadLinks();
 }
 
-function itemView(title, facts, action) {
-  return el("li", {}, el("div", {}, el("strong", {}, title), el("small", {}, facts)), action);
+// One row of a list: a title (text or element), a line of facts, and its buttons.
+function itemView(title, facts, ...actions) {
+  return el("li", {}, el("div", { class: "item-text" }, el("strong", {}, title), el("small", {}, facts)),
+    el("div", { class: "item-actions" }, ...actions));
+}
+
+function quoted(label, fallback) {
+  return label ? `“${label}”` : fallback;
 }
 
 async function loadLinks() {
   const { pairingLinks } = await backend.request("GET", "/api/auth/pairing-links");
   const shown = pairingLinks.filter((link) => link.state === "active").slice(0, 50);
   $("links-list").replaceChildren(...shown.map((link) => {
-    const revoke = el("button", { type: "button", "data-action": "revoke-link" }, "Revoke");
+    const revoke = el("button", { type: "button", class: "danger", "data-action": "revoke-link" }, "Revoke");
     revoke.addEventListener("click", () => act(revoke, async () => {
+      if (!window.confirm(`Revoke the link ${quoted(link.label, link.id)}? Nobody can pair with it afterwards.`)) return;
       await backend.request("DELETE", `/api/auth/pairing-links/${link.id}`);
+      say(`The link ${quoted(link.label, link.id)} was revoked.`, "good");
       await loadLinks();
     }));
     return itemView(link.label || "(no name)", `${link.role}: ${link.scopes.join(", ")} · until ${when(link.expiresAt)}`, revoke);
@@ -222,23 +230,58 @@ async function loadLinks() {
   if (!shown.length) $("links-list").replaceChildren(el("li", { class: "empty" }, "No unused links."));
 }
 
+// The row turns into a small form; Save renames the device through the API, Cancel redraws the list.
+function startRename(item, session) {
+  const input = el("input", { value: session.label, maxlength: "200", "aria-label": "Device name", "data-field": "device-name" });
+  const save = el("button", { type: "submit", "data-action": "save-name" }, "Save");
+  const cancel = el("button", { type: "button", class: "quiet" }, "Cancel");
+  const form = el("form", { class: "rename" }, input, save, cancel);
+  cancel.addEventListener("click", () => act(cancel, loadDevices));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    act(save, async () => {
+      const label = input.value.trim();
+      if (!label) throw new Error("a device needs a name");
+      const renamed = await backend.request("PATCH", `/api/auth/sessions/${session.id}`, { label });
+      say(`Renamed to ${quoted(renamed.label)}.`, "good");
+      await loadDevices();
+    });
+  });
+  item.replaceChildren(form);
+  input.focus();
+  input.select();
+}
+
+function deviceView(session) {
+  const name = session.label || "(no name)";
+  const title = el("span", { class: "device-name" }, name,
+    session.current ? el("span", { class: "pill", "data-kind": "good" }, "this device") : null);
+  const rename = el("button", { type: "button", class: "quiet", "data-action": "rename-device" }, "Rename");
+  const actions = [rename];
+  if (!session.current) {
+    const revoke = el("button", { type: "button", class: "danger", "data-action": "revoke-device" }, "Revoke");
+    revoke.addEventListener("click", () => act(revoke, async () => {
+      if (!window.confirm(`Revoke ${quoted(session.label, "this device")}? It is cut off at once and needs a new pairing link to come back.`)) return;
+      await backend.request("DELETE", `/api/auth/sessions/${session.id}`);
+      say(`${quoted(session.label, "The device")} can no longer connect.`, "good");
+      await loadDevices();
+    }));
+    actions.push(revoke);
+  }
+  // The link it paired with, when its name says more than the device's own (renamed since).
+  const renamed = session.pairingLabel && session.pairingLabel !== session.label;
+  const link = renamed ? ` · paired with the link ${quoted(session.pairingLabel)}` : "";
+  const facts = `${session.role}: ${session.scopes.join(", ")} · ${session.clientIp || "unknown IP"} · last seen ${when(session.lastSeenAt)}${link}`;
+  const item = itemView(title, facts, ...actions);
+  item.dataset.id = session.id;
+  if (session.current) item.dataset.current = "true";
+  rename.addEventListener("click", () => startRename(item, session));
+  return item;
+}
+
 async function loadDevices() {
   const { sessions } = await backend.request("GET", "/api/auth/sessions");
-  $("devices-list").replaceChildren(...sessions.map((session) => {
-    let action = el("span", { class: "pill", "data-kind": "good" }, "this device");
-    if (!session.current) {
-      action = el("button", { type: "button", class: "danger", "data-action": "revoke-device" }, "Revoke");
-      action.addEventListener("click", () => act(action, async () => {
-        await backend.request("DELETE", `/api/auth/sessions/${session.id}`);
-        say(`${session.label || "The device"} can no longer connect.`, "good");
-        await loadDevices();
-      }));
-    }
-    const facts = `${session.role}: ${session.scopes.join(", ")} · ${session.clientIp || "unknown IP"} · last seen ${when(session.lastSeenAt)}`;
-    const item = itemView(session.label || "(no name)", facts, action);
-    item.dataset.id = session.id;
-    return item;
-  }));
+  $("devices-list").replaceChildren(...sessions.map(deviceView));
 }
 
 async function revokeOthers() {

@@ -65,9 +65,49 @@ def test_an_owner_creates_a_link_sees_its_qr_and_revokes_a_device(server):
             message="the tablet in the devices list",
         )
         assert "old tablet" in row.text and "client" in row.text
-        row.find_element("css selector", "button").click()
+        row.find_element("css selector", '[data-action="revoke-device"]').click()
+        asked = wait_for(lambda: browser.switch_to.alert, message="the confirmation")
+        assert "Revoke “old tablet”?" in asked.text
+        asked.accept()
         wait_for(lambda: "old tablet" not in text_of(browser, "devices-list"), message="the revoked device to go")
         assert "this device" in text_of(browser, "devices-list")
+
+
+def test_an_owner_renames_devices_and_is_asked_before_revoking(server):
+    issued = json.loads(
+        manage(server.home, "auth", "session", "issue", "--role", "client", "--label", "tablet", "--json").stdout
+    )
+    link = json.loads(manage(server.home, "auth", "pairing", "create", "--label", "spare", "--json").stdout)
+    with chromium(PHONE_WINDOW) as browser:
+        open_as_owner(browser, server)
+        mine = wait_for(
+            lambda: browser.find_element("css selector", '#devices-list li[data-current="true"]'), message="this device"
+        )
+        assert "this device" in mine.text and not mine.find_elements("css selector", '[data-action="revoke-device"]')
+
+        # Rename another device, then this one, in their rows.
+        rows = {f'li[data-id="{issued["sessionId"]}"]': "Kitchen tablet", 'li[data-current="true"]': "Desk"}
+        for row_selector, name in rows.items():
+            browser.find_element("css selector", f"#devices-list {row_selector} [data-action=rename-device]").click()
+            field = browser.find_element("css selector", "#devices-list [data-field=device-name]")
+            field.clear()
+            field.send_keys(name)
+            browser.find_element("css selector", "#devices-list [data-action=save-name]").click()
+            wait_for(lambda n=name: f"Renamed to “{n}”." in text_of(browser, "connections-message"), message="renamed")
+        devices = json.loads(manage(server.home, "auth", "session", "list", "--json").stdout)
+        assert {d["id"]: d["label"] for d in devices}[issued["sessionId"]] == "Kitchen tablet"
+        assert "Desk" in text_of(browser, "devices-list")
+
+        # Saying no to a confirmation keeps the link and the device.
+        browser.find_element("css selector", "#links-list [data-action=revoke-link]").click()
+        asked = wait_for(lambda: browser.switch_to.alert, message="the confirmation")
+        assert "Revoke the link “spare”?" in asked.text
+        asked.dismiss()
+        browser.find_element("css selector", "#devices-revoke-others").click()
+        wait_for(lambda: browser.switch_to.alert, message="the confirmation").dismiss()
+        listed = json.loads(manage(server.home, "auth", "pairing", "list", "--json").stdout)
+        assert [item["state"] for item in listed if item["id"] == link["id"]] == ["active"]
+        assert "Kitchen tablet" in text_of(browser, "devices-list")
 
 
 def test_a_browser_that_is_not_paired_is_told_how_to_get_in(server):
