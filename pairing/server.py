@@ -203,6 +203,7 @@ def run_daphne(
     # daphne.server at django.setup(), before anything touches the reactor.
     from channels.routing import get_default_application
     from daphne.server import Server
+    from django.conf import settings
     from twisted.internet import reactor
 
     # Daphne only takes endpoint strings and refuses to start without one, and this
@@ -211,6 +212,9 @@ def run_daphne(
     # its HTTP factory from ready_callable, which run() calls once the factory exists.
 
     def adopt() -> None:
+        # Autobahn drops the TCP connection of a client whose message is too large
+        # (failByDrop): the client sees a reset and no reason. Close with 1009 instead.
+        server.ws_factory.setProtocolOptions(failByDrop=False)
         control.attach(reactor, server.http_factory, listener)
         reactor.callWhenRunning(on_started)
 
@@ -222,6 +226,8 @@ def run_daphne(
         # Sockets live as long as the client keeps them: terminals and revocation
         # notices need them, and keepalive pings find dead peers.
         websocket_timeout=-1,
+        websocket_max_message_size=settings.T3SITE_WEBSOCKET_MESSAGE_LIMIT_BYTES,
+        websocket_max_frame_size=settings.T3SITE_WEBSOCKET_MESSAGE_LIMIT_BYTES,
         ready_callable=adopt,
     )
     server.endpoints = []

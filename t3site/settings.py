@@ -97,6 +97,10 @@ T3SITE_HTTPS_ENDPOINTS = CONFIG.https_endpoints
 T3SITE_SESSION_IDLE_TTL_SECONDS = CONFIG.session_idle_ttl_seconds
 T3SITE_SESSION_MAX_TTL_SECONDS = CONFIG.session_max_ttl_seconds
 T3SITE_TRUSTED_PROXIES = CONFIG.trusted_proxies
+# The largest WebSocket message, either way. Above every documented size once JSON-escaped (a 2 MiB
+# files.write of control characters is 12 MiB as \u escapes); daphne's own default, 1 MiB, broke
+# them. A larger incoming frame is refused with close code 1009; a larger answer becomes -32010.
+T3SITE_WEBSOCKET_MESSAGE_LIMIT_BYTES = 16 * 1024 * 1024
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -6,9 +6,11 @@ keystrokes on the same socket. Keystrokes and resizes (``ORDERED_METHODS``) are
 different: they never wait, and run in ``receive`` itself, one frame after the
 other, so they reach the program in the order they were typed.
 
-Terminal output leaves through the socket's outbox (workspace.outbox), which
-sends only as fast as the client reads; answers and other notifications are
-sent at once.
+Every frame leaves through the socket's outbox (workspace.outbox), which sends
+only as fast as the client reads, in the order the frames were made; a client
+that asks and stops reading is closed (``CLOSE_NOT_READING``) once its backlog
+passes the outbox's limit. No frame is larger than
+``T3SITE_WEBSOCKET_MESSAGE_LIMIT_BYTES``: a larger answer becomes -32010.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
 from pairing import live
 from pairing.models import TOUCH_INTERVAL_SECONDS
@@ -35,6 +38,9 @@ MAX_CONCURRENT_CALLS = 16
 MAX_CALLS_IN_FLIGHT = 64
 # Run inline, in arrival order: they only queue input or set a size, never wait.
 ORDERED_METHODS = frozenset({"terminal.write", "terminal.resize"})
+# The client left more answers unread than the outbox holds (HTTP's 413 in the 4xxx range that
+# applications may use: RFC 6455's own 1008 is not ours to send through daphne).
+CLOSE_NOT_READING = 4413
 
 
 class WorkspaceConsumer(AsyncWebsocketConsumer):
@@ -52,7 +58,7 @@ class WorkspaceConsumer(AsyncWebsocketConsumer):
         self._touches: set[asyncio.Task] = set()
         self._slots = asyncio.Semaphore(MAX_CONCURRENT_CALLS)
         self._last_touch = time.monotonic()
-        self.outbox = Outbox(self.send, transport_buffer(self.base_send))
+        self.outbox = Outbox(self.send, transport_buffer(self.base_send), on_overflow=self._not_reading)
         self.extra: dict = {}
         await self.channel_layer.group_add(live.group_for(self.session.id), self.channel_name)
         live.registry.add(self.session.id, self.channel_name)
@@ -74,6 +80,15 @@ class WorkspaceConsumer(AsyncWebsocketConsumer):
         self.outbox.close()
         self.session = None
 
+    def _not_reading(self) -> None:
+        # The outbox has already let go of the backlog; the socket goes too.
+        logger.warning("Closing a socket whose client stopped reading its answers.")
+        task = asyncio.get_running_loop().create_task(
+            self.close(code=CLOSE_NOT_READING, reason="too many unread answers: the client stopped reading")
+        )
+        self._touches.add(task)
+        task.add_done_callback(self._touches.discard)
+
     async def session_ended(self, event: dict) -> None:
         """The session was revoked or expired: 4410 tells the client to re-pair, not retry."""
         if self.session is not None:
@@ -83,17 +98,17 @@ class WorkspaceConsumer(AsyncWebsocketConsumer):
         if self.session is None:
             return
         if text_data is None:
-            await self._reply(None, error=rpc.RpcError(rpc.INVALID_REQUEST, "send text frames"))
+            self._reply(None, error=rpc.RpcError(rpc.INVALID_REQUEST, "send text frames"))
             return
         try:
             payload = json.loads(text_data)
-        except ValueError:
-            await self._reply(None, error=rpc.RpcError(rpc.PARSE_ERROR, "parse error"))
+        except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser goes
+            self._reply(None, error=rpc.RpcError(rpc.PARSE_ERROR, "parse error"))
             return
         try:
             request = rpc.parse_request(payload)
         except rpc.RpcError as exc:  # not a request, so not a notification either: it is answered, with id null
-            await self._reply(None, error=exc)
+            self._reply(None, error=exc)
             return
         self._keep_session_alive()
         if request.method in ORDERED_METHODS:
@@ -101,7 +116,7 @@ class WorkspaceConsumer(AsyncWebsocketConsumer):
             return
         if len(self._calls) >= MAX_CALLS_IN_FLIGHT:
             if not request.is_notification:
-                await self._reply(request.id, error=rpc.RpcError(rpc.TOO_LARGE, "too many requests in flight"))
+                self._reply(request.id, error=rpc.RpcError(rpc.TOO_LARGE, "too many requests in flight"))
             return
         task = asyncio.get_running_loop().create_task(self._answer_in_turn(request))
         self._calls.add(task)
@@ -126,17 +141,27 @@ class WorkspaceConsumer(AsyncWebsocketConsumer):
             error = rpc.RpcError(rpc.INTERNAL_ERROR, "internal error")
         else:
             if not request.is_notification:
-                await self._reply(request.id, result=result)
+                self._reply(request.id, result=result)
             return
         # A JSON-RPC notification (a valid request without an id) gets no answer, not even an error.
         if not request.is_notification:
-            await self._reply(request.id, error=error)
+            self._reply(request.id, error=error)
 
-    async def _reply(self, request_id, *, result=None, error: rpc.RpcError | None = None) -> None:
+    def _reply(self, request_id, *, result=None, error: rpc.RpcError | None = None) -> None:
         if error is not None:
-            await self.send(frame({"id": request_id, "error": error.as_dict()}))
+            text = frame({"id": request_id, "error": error.as_dict()})
         else:
-            await self.send(frame({"id": request_id, "result": result}))
+            text = frame({"id": request_id, "result": result})
+        limit = settings.T3SITE_WEBSOCKET_MESSAGE_LIMIT_BYTES
+        # json.dumps escapes every non-ASCII character, so characters are bytes here.
+        if len(text) > limit:
+            too_large = rpc.RpcError(
+                rpc.TOO_LARGE, "the answer is larger than one WebSocket message", {"size": len(text), "limit": limit}
+            )
+            text = frame({"id": request_id, "error": too_large.as_dict()})
+        # Queued at once, before any await: an answer (terminal.attach's scrollback) goes out
+        # ahead of whatever output follows it.
+        self.outbox.put(text)
 
     def _keep_session_alive(self) -> None:
         # In the background: a request never waits for this write, so requests keep their order.
@@ -148,7 +173,7 @@ class WorkspaceConsumer(AsyncWebsocketConsumer):
 
     async def notify(self, method: str, params: dict) -> None:
         """Send a server notification to this socket."""
-        await self.send(frame({"method": method, "params": params}))
+        self.outbox.notify(method, params)
 
     async def rpc_notification(self, event: dict) -> None:
         """Relay a notification sent to this socket through the channel layer."""

@@ -1,14 +1,17 @@
-"""The terminal output a socket has yet to send, paced by the network and measured. No Django imports.
+"""Every frame a socket has yet to send, paced by the network and measured. No Django imports.
 
 Daphne hands each frame to Twisted, which keeps it in user space until the
 kernel takes it: ``await send(...)`` returns at once however slowly the client
-reads, so a fast program and a slow reader would grow the server without limit.
-Terminal output therefore goes through one Outbox per socket: a queue drained by
-one sender task, which hands Twisted the next frame only while Twisted's write
-buffer for this connection holds less than ``TRANSPORT_BUFFER_LIMIT_BYTES``.
-What the client has not taken yet then piles up here, where it is counted
-(``backlog_chars``): terminals pace their programs on it and drop a socket that
-stopped reading (see terminals.terminal).
+reads, so a fast program, or a client asking for many large answers without
+reading them, would grow the server without limit. Every frame (answers,
+notifications, terminal output) therefore goes through one Outbox per socket:
+a queue drained by one sender task, which hands Twisted the next frame only
+while Twisted's write buffer for this connection holds less than
+``TRANSPORT_BUFFER_LIMIT_BYTES``. What the client has not taken yet then piles
+up here, where it is counted (``backlog_chars``): terminals pace their programs
+on it and detach a socket that stopped reading (see terminals.terminal), and a
+backlog past ``BACKLOG_LIMIT_CHARS`` ends the socket (``on_overflow``) and frees
+what it held.
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ logger = logging.getLogger("t3site.ws")
 TRANSPORT_BUFFER_LIMIT_BYTES = 256 * 1024
 # How often a blocked sender looks at the transport again; only while the client is behind.
 TRANSPORT_POLL_SECONDS = 0.01
+# Unsent frames one socket may hold. Terminals detach a socket long before (at 8 M), so only
+# answers a client asked for and does not read get here: past it the socket is closed.
+BACKLOG_LIMIT_CHARS = 32 * 1024 * 1024
 
 
 def frame(payload: dict) -> str:
@@ -62,10 +68,18 @@ def transport_buffer(send: Callable) -> Callable[[], int] | None:
 class Outbox:
     """Frames for one socket, sent in order by one task as fast as the client takes them."""
 
-    def __init__(self, send: Callable[[str], Awaitable[None]], buffered_bytes: Callable[[], int] | None) -> None:
+    def __init__(
+        self,
+        send: Callable[[str], Awaitable[None]],
+        buffered_bytes: Callable[[], int] | None,
+        on_overflow: Callable[[], None] = lambda: None,
+        limit_chars: int = BACKLOG_LIMIT_CHARS,
+    ) -> None:
         self.backlog_chars = 0
         self._send = send
         self._buffered_bytes = buffered_bytes or (lambda: 0)
+        self._on_overflow = on_overflow
+        self._limit_chars = limit_chars
         self._frames: deque[tuple[str | None, str]] = deque()
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
@@ -75,12 +89,18 @@ class Outbox:
 
     def notify(self, method: str, params: dict, tag: str | None = None) -> None:
         """Queue a notification; ``tag`` names the frames ``drop`` may take back."""
+        self.put(frame({"method": method, "params": params}), tag)
+
+    def put(self, text: str, tag: str | None = None) -> None:
+        """Queue a frame; past the backlog limit, close this outbox and tell its owner instead."""
         if self._closed:
             return
-        text = frame({"method": method, "params": params})
         self._frames.append((tag, text))
         self.backlog_chars += len(text)
         self._wake.set()
+        if self.backlog_chars > self._limit_chars:
+            self.close()
+            self._on_overflow()
 
     def drop(self, tag: str) -> None:
         """Forget the queued frames tagged ``tag`` (a terminal's output the client will get as scrollback)."""
