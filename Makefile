@@ -8,18 +8,26 @@ ARGS ?=
 
 .PHONY: serve test lint format system-deps clean
 
+# pip's own lines show what is being installed. Wheels only where one exists (no builds), and no
+# bytecode compiled up front: Python compiles the modules t3site imports when it first imports them,
+# a fraction of what the packages ship. (bench/first_start.py measures this; docs/benchmarks.md.)
+PIP_INSTALL := $(PY) -m pip install --disable-pip-version-check --no-compile --prefer-binary
+
 $(VENV)/.runtime-installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "t3site needs Python 3.11 or newer")'
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@test -x $(PY) || { echo "t3site: creating the virtual environment $(VENV) (first run only)"; $(PYTHON) -m venv $(VENV); }
+	@echo "t3site: installing what the server needs (requirements.txt) into $(VENV)"
+	$(PIP_INSTALL) -r requirements.txt
 	@touch $@
 
-$(VENV)/.dev-installed: $(VENV)/.runtime-installed requirements-dev.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+$(VENV)/.dev-installed: $(VENV)/.runtime-installed requirements-dev.txt requirements-scale.txt
+	@echo "t3site: installing the test tools and the PostgreSQL and Redis clients (requirements-dev.txt)"
+	$(PIP_INSTALL) -r requirements-dev.txt
 	@touch $@
 
 serve: $(VENV)/.runtime-installed
-	$(PY) manage.py serve $(ARGS)
+	@echo "t3site: starting the server"
+	@$(PY) manage.py serve $(ARGS)
 
 # System programs the browser and SSH tests need (Debian's chromium, chromium-driver,
 # openssh-server, git). Installed when this machine allows it; otherwise those tests skip

@@ -7,7 +7,9 @@ prints as one line.
 
 from __future__ import annotations
 
+import importlib
 import ipaddress
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,6 +20,9 @@ from django.core.exceptions import ImproperlyConfigured
 from t3site import home
 from t3site.durations import DurationError, parse_duration
 
+# The PostgreSQL and Redis clients are not in requirements.txt: the embedded default (SQLite, the
+# in-memory channel layer) needs neither, and they were a good part of a first `make serve`.
+SCALE_REQUIREMENTS = Path(__file__).resolve().parent.parent / "requirements-scale.txt"
 DEFAULT_SESSION_IDLE_TTL = "30d"
 DEFAULT_SESSION_MAX_TTL = "365d"
 # django-environ's env.bool() reads any unknown word as False; a typo must fail instead.
@@ -64,6 +69,25 @@ def parse_origin(name: str, value: str, schemes: tuple[str, ...] = ("http", "htt
     return f"{parts.scheme}://{host}{suffix}"
 
 
+def _missing(*modules: str) -> str | None:
+    """Return the first of ``modules`` that cannot be imported, or None when all can."""
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            return module
+    return None
+
+
+def _not_installed(name: str, what: str, package: str) -> ImproperlyConfigured:
+    """Return the error for a missing ``package`` of requirements-scale.txt, with the exact command."""
+    return _fail(
+        name,
+        f"{what} needs the Python package {package!r}, which is in {SCALE_REQUIREMENTS.name}, not in the "
+        f"default install: run `{sys.executable} -m pip install -r {SCALE_REQUIREMENTS}`",
+    )
+
+
 def _duration(env: environ.Env, name: str, default: str) -> int:
     try:
         return parse_duration(env.str(name, default=default))
@@ -95,6 +119,9 @@ def _database(env: environ.Env, state: Path) -> dict:
             "init_command": "PRAGMA synchronous=NORMAL;",
         }
     else:
+        # Django's backend takes psycopg (3) or psycopg2; requirements-scale.txt installs the first.
+        if _missing("psycopg") and _missing("psycopg2"):
+            raise _not_installed("DATABASE_URL", "PostgreSQL", "psycopg")
         database.setdefault("CONN_MAX_AGE", 60)
         database.setdefault("CONN_HEALTH_CHECKS", True)
     return database
@@ -104,6 +131,11 @@ def _redis(env: environ.Env) -> str | None:
     raw = env.str("REDIS_URL", default="") or None
     if raw is not None and urlsplit(raw).scheme not in ("redis", "rediss", "unix"):
         raise _fail("REDIS_URL", f"{raw.split('://', 1)[0]!r} is not a Redis URL; use redis://host:port/db")
+    if raw is not None:
+        # channels_redis for the channel layer, redis for Django's cache (and channels_redis itself).
+        missing = _missing("channels_redis", "redis")
+        if missing:
+            raise _not_installed("REDIS_URL", "Redis", missing)
     return raw
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from t3site import config
 from t3site.durations import DurationError, duration_in_words, format_duration, parse_duration
-from tests.support.server import manage
+from tests.support.server import ROOT, command_env, manage
 
 
 def load(tmp_path, **variables):
@@ -96,4 +99,66 @@ def test_it_says_ttls_in_words():
         "1 hour",
         "1 day",
         "7 days",
+    ]
+
+
+# `-c` program: make the modules named in argv[1] unimportable (None in sys.modules, as Python
+# documents), then run manage.py with the rest of argv, as a machine without them would.
+WITHOUT_MODULES = (
+    "import runpy, sys; sys.modules.update(dict.fromkeys(sys.argv[1].split(','))); "
+    "sys.argv = sys.argv[2:]; runpy.run_path(sys.argv[0], run_name='__main__')"
+)
+INSTALL_SCALE = f"run `{sys.executable} -m pip install -r {config.SCALE_REQUIREMENTS}`"
+
+
+def test_the_default_install_leaves_the_postgresql_and_redis_clients_to_the_scale_file():
+    root = config.SCALE_REQUIREMENTS.parent
+    default = (root / "requirements.txt").read_text()
+    assert "psycopg" not in default and "channels-redis" not in default
+    scale = config.SCALE_REQUIREMENTS.read_text()
+    assert "psycopg[binary]==" in scale and "channels-redis==" in scale
+    assert "-r requirements-scale.txt" in (root / "requirements-dev.txt").read_text().splitlines()
+
+
+def test_postgresql_without_its_client_names_the_file_and_the_pip_command(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+    monkeypatch.setitem(sys.modules, "psycopg2", None)
+    with pytest.raises(ImproperlyConfigured) as failure:
+        load(tmp_path, DATABASE_URL="postgres://t3site@127.0.0.1:5432/t3site")
+    assert str(failure.value) == (
+        "DATABASE_URL: PostgreSQL needs the Python package 'psycopg', which is in requirements-scale.txt, "
+        f"not in the default install: {INSTALL_SCALE}"
+    )
+
+
+@pytest.mark.parametrize("module", ["channels_redis", "redis"])
+def test_redis_without_its_clients_names_the_missing_one_and_the_pip_command(tmp_path, monkeypatch, module):
+    monkeypatch.setitem(sys.modules, module, None)
+    with pytest.raises(ImproperlyConfigured) as failure:
+        load(tmp_path, REDIS_URL="redis://127.0.0.1:6379/0")
+    assert str(failure.value).startswith(f"REDIS_URL: Redis needs the Python package {module!r}")
+    assert str(failure.value).endswith(INSTALL_SCALE)
+
+
+def test_with_the_scale_clients_installed_postgresql_and_redis_urls_load(tmp_path):
+    loaded = load(
+        tmp_path, DATABASE_URL="postgres://t3site@127.0.0.1:5432/t3site", REDIS_URL="redis://127.0.0.1:6379/0"
+    )
+    assert loaded.database["ENGINE"] == "django.db.backends.postgresql"
+    assert loaded.redis_url == "redis://127.0.0.1:6379/0"
+
+
+def test_a_missing_client_stops_a_command_with_one_line(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-c", WITHOUT_MODULES, "psycopg,psycopg2", str(ROOT / "manage.py"), "project", "list"],
+        cwd=ROOT,
+        env=command_env(tmp_path, DATABASE_URL="postgres://t3site@127.0.0.1:1/t3site"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "Error: DATABASE_URL: PostgreSQL needs the Python package 'psycopg', which is in requirements-scale.txt, "
+        f"not in the default install: {INSTALL_SCALE}"
     ]
