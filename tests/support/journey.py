@@ -75,6 +75,14 @@ class Person:
             field.clear()
         field.send_keys(text)
 
+    def chooses(self, selector: str, option_text: str) -> None:
+        """Pick the option that reads ``option_text`` in the drop-down at ``selector``."""
+        from selenium.webdriver.support.select import Select
+
+        Select(wait_for(lambda: self._shown(selector), message=f"{selector} to be shown")).select_by_visible_text(
+            option_text
+        )
+
     def accepts_the_confirmation(self) -> str:
         """Say OK to the page's confirm() dialog and return what it asked."""
         alert = wait_for(self._alert, message="a confirmation dialog")
