@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import contextvars
 import errno
+import ipaddress
 import logging
 import socket
+import weakref
 from collections.abc import Callable
 
 LISTEN_BACKLOG = 128
@@ -93,7 +95,9 @@ class ListenerControl:
     The Connections page turns network access on and off through ``rebind``:
     the old listening socket is closed and a new one adopted (on the same port when
     it is free, else another; when the new address cannot be bound at all, back on
-    the previous one), so open connections and every session carry on.
+    the previous one). Connections that came in through an address the server
+    still listens on carry on; the others are cut, since "only this machine"
+    must mean that at once, not once a phone's keep-alive connection ends.
     ``on_rebound(control, failure)`` runs after every move, ``failure`` being the
     BindError when the server went back to its previous address instead.
     """
@@ -114,11 +118,14 @@ class ListenerControl:
         self._reactor = None
         self._factory = None
         self._listening_port = None
+        # Every connection accepted so far and still alive (HTTP keep-alive and WebSockets alike).
+        self._connections: weakref.WeakSet = weakref.WeakSet()
 
     def attach(self, reactor, factory, listener: socket.socket) -> None:
         """Adopt ``listener`` into ``factory`` (in the reactor thread) and make this the current control."""
         global _current
-        self._reactor, self._factory = reactor, factory
+        self._reactor = reactor
+        self._factory = _Recorded(factory, self._connections)
         self._adopt(listener)
         _current = self
 
@@ -170,6 +177,7 @@ class ListenerControl:
             self._adopt(listener)
             if failure is None:
                 self.bind_host = host
+                self._cut_connections_not_on(host)
                 self._on_rebound(self, None)
                 return
             logger.error("Network access not changed, %s: listening on %s:%s again.", failure, previous_host, self.port)
@@ -177,6 +185,51 @@ class ListenerControl:
             raise BindError(f"{failure} (the server listens on {previous_host}:{self.port} again)")
 
         return listen_again() if stopped is None else stopped.addCallback(listen_again)
+
+    def _cut_connections_not_on(self, host: str) -> None:
+        if host in ("0.0.0.0", "::"):
+            return
+        kept = _normalized(host)
+        for protocol in list(self._connections):
+            transport = _transport_of(protocol)
+            if transport is not None and _normalized(transport.getHost().host) != kept:
+                transport.abortConnection()
+
+
+def _transport_of(protocol):
+    """Return the TCP connection under one of daphne's HTTP protocols (WebSockets upgrade on it)."""
+    # Twisted's HTTPFactory wraps each HTTPChannel in a proxy that does not expose the
+    # transport; the channel it wraps is its ``_channel``.
+    channel = getattr(protocol, "_channel", protocol)
+    return getattr(channel, "transport", None)
+
+
+def _normalized(host: str) -> str:
+    """Return ``host`` as an address string, an IPv4-mapped IPv6 address as its IPv4 form."""
+    try:
+        address = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return host
+    mapped = getattr(address, "ipv4_mapped", None)
+    return str(mapped or address)
+
+
+class _Recorded:
+    """A factory that builds its protocols with daphne's and remembers each in ``seen``."""
+
+    def __init__(self, factory, seen: weakref.WeakSet) -> None:
+        self._factory = factory
+        self._seen = seen
+
+    def buildProtocol(self, addr):  # noqa: N802 -- Twisted's name
+        protocol = self._factory.buildProtocol(addr)
+        if protocol is not None:
+            self._seen.add(protocol)
+        return protocol
+
+    def __getattr__(self, name: str):
+        # doStart, doStop, logPrefix and the rest are daphne's factory's own.
+        return getattr(self._factory, name)
 
 
 _current: ListenerControl | None = None

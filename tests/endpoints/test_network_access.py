@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import socket
 import subprocess
@@ -92,6 +93,25 @@ def assert_static_files_served(base_url: str) -> None:
     for path in ("/static/css/t3site.css", "/static/js/app.js"):
         served = request("GET", base_url + path, timeout=5)
         assert served.status == 200 and served.body, path
+
+
+def test_turning_access_off_cuts_connections_that_came_in_over_the_network(server):
+    token = owner_token(server.home)
+    port = int(server.base_url.rsplit(":", 1)[1])
+    assert set_mode(server, token, "network-accessible").status == 200
+    over_the_network = http.client.HTTPConnection(OTHER_LOOPBACK, port, timeout=5)
+    local = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    for connection in (over_the_network, local):
+        connection.request("GET", "/api/auth/session")
+        assert connection.getresponse().read()
+
+    assert set_mode(server, token, "local-only").status == 200
+    # A keep-alive connection from another device must not outlive "only this machine".
+    with pytest.raises((ConnectionError, http.client.HTTPException)):
+        over_the_network.request("GET", "/api/auth/session")
+        over_the_network.getresponse().read()
+    local.request("GET", "/api/auth/session")
+    assert local.getresponse().status == 200
 
 
 def test_serve_listens_where_the_saved_mode_says_when_no_host_is_given(tmp_path):
