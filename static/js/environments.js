@@ -61,6 +61,12 @@ export function saveInBrowser({ environmentId, label, httpBaseUrl, sessionToken,
   return { record: publicRecord(entries[environmentId]), replaced };
 }
 
+// Return the environment this browser saved at `httpBaseUrl` (without its token), or null.
+export function savedInBrowserAt(httpBaseUrl) {
+  const entry = Object.values(readStore()).find((saved) => saved.httpBaseUrl === httpBaseUrl);
+  return entry ? publicRecord(entry) : null;
+}
+
 // Return this browser's session on the server that serves the page, or null when it has none.
 export async function sessionHere() {
   try {
@@ -175,7 +181,8 @@ export async function checkDescriptor(environment) {
   return { status: "reachable", descriptor };
 }
 
-// Return the session this browser holds on the environment ({authenticated: false} without one).
+// Return the session this browser holds on the environment ({authenticated: false} without one, or
+// when the backend says so). Throws when the backend does not answer: that says nothing about it.
 export async function checkSession(environment) {
   const backend = backendFor(environment);
   if (!backend) return { authenticated: false };

@@ -1,6 +1,7 @@
 // The /pair page. Direct: /pair#token=CODE pairs this browser with this server (cookie mode).
-// Hosted: /pair?host=URL#token=CODE[&label=NAME] pairs this browser with another backend
+// Hosted: /pair?host=URL&label=NAME#token=CODE pairs this browser with another backend
 // (bearer mode, straight from the browser) and saves it; the token never reaches this server.
+// The form takes an address and a code, or the whole pairing URL pasted into either field.
 
 // Read the token, then take it out of the address bar and history before anything else runs:
 // no request, referrer or later page can see it. replaceState rewrites the current entry, so
@@ -17,8 +18,11 @@ window.addEventListener("hashchange", () => {
 });
 
 const { Backend } = await import("./api.js");
-const { directPairingLink, isMixedContent, normalizeCode, normalizeHost, AddressError } = await import("./pairing/hosts.js");
+const {
+  addressOf, defaultLabel, directPairingLink, isMixedContent, normalizeCode, normalizeHost, readPairingForm, AddressError,
+} = await import("./pairing/hosts.js");
 const { messageFor, retryAfterOf } = await import("./pairing/messages.js");
+const { showText } = await import("./pairing/text.js");
 const environments = await import("./environments.js");
 
 const query = new URLSearchParams(window.location.search);
@@ -38,8 +42,8 @@ class Failure extends Error {
 }
 
 function say(title, hint = "", link = "") {
-  status.textContent = title;
-  next.textContent = hint;
+  showText(status, title);
+  showText(next, hint);
   next.hidden = !hint;
   const direct = field("direct-link");
   direct.textContent = link;
@@ -53,12 +57,9 @@ function fail(failure) {
   form.hidden = false;
 }
 
-function defaultLabel() {
-  const ua = navigator.userAgent;
-  const device = /iPhone|iPad|Android/.exec(ua)?.[0] || (/Mac/.test(ua) ? "Mac" : /Windows/.test(ua) ? "Windows" : "Linux");
-  const browser = /Firefox|Edg|Chrome|Safari/.exec(ua)?.[0] || "browser";
-  return `${browser} on ${device}`;
-}
+// The name this device asks to be given, only when the person typed one: otherwise the server
+// names it (from the pairing link's label, else from this browser's user agent).
+const named = (label) => (label ? { label } : {});
 
 function asFailure(error, host) {
   if (error instanceof Failure) return error;
@@ -67,7 +68,7 @@ function asFailure(error, host) {
 }
 
 async function pairDirect(code, label) {
-  await new Backend().request("POST", "/api/auth/pair", { token: code, mode: "cookie", label });
+  await new Backend().request("POST", "/api/auth/pair", { token: code, mode: "cookie", ...named(label) });
   say("Paired. Opening the app…");
   window.location.replace("/");
 }
@@ -75,7 +76,7 @@ async function pairDirect(code, label) {
 async function pairHosted(rawHost, code, label, environmentLabel) {
   const host = normalizeHost(rawHost, window.location.protocol);
   if (isMixedContent(window.location.protocol, host)) {
-    throw new Failure("mixed_content", { host, directLink: directPairingLink(host, code) });
+    throw new Failure("mixed_content", { host, directLink: directPairingLink(host, code), codeUnspent: true });
   }
   // The descriptor first: an unreachable or wrong backend must not spend the token.
   say(`Checking ${host}…`);
@@ -84,16 +85,18 @@ async function pairHosted(rawHost, code, label, environmentLabel) {
   try {
     descriptor = await backend.descriptor();
   } catch (error) {
-    if (error.code !== "network") throw new Failure("not_a_backend", { host });
-    throw new Failure(await environments.whyUnreachable(host), { host, directLink: directPairingLink(host, code) });
+    if (error.code !== "network") throw new Failure("not_a_backend", { host, codeUnspent: true });
+    throw new Failure(await environments.whyUnreachable(host), {
+      host, directLink: directPairingLink(host, code), codeUnspent: true,
+    });
   }
-  if (typeof descriptor?.environmentId !== "string") throw new Failure("not_a_backend", { host });
+  if (typeof descriptor?.environmentId !== "string") throw new Failure("not_a_backend", { host, codeUnspent: true });
   say(`Pairing with ${descriptor.label || host}…`);
-  const session = await backend.request("POST", "/api/auth/pair", { token: code, mode: "bearer", label });
+  const session = await backend.request("POST", "/api/auth/pair", { token: code, mode: "bearer", ...named(label) });
   spent.add(code);
   const { record, replaced } = environments.saveInBrowser({
     environmentId: descriptor.environmentId,
-    label: environmentLabel || descriptor.label || host,
+    label: environmentLabel || defaultLabel(descriptor.label, addressOf(host)),
     httpBaseUrl: host,
     sessionToken: session.sessionToken,
     sessionId: session.sessionId,
@@ -104,10 +107,28 @@ async function pairHosted(rawHost, code, label, environmentLabel) {
   const onServer = await environments.saveOnServer(record).catch(() => false);
   say(`${record.label} is saved in this browser${onServer ? " and in this server's list" : ""}.`,
     `Paired as ${session.role} (${session.scopes.join(", ")}).`);
+  offerToOpen(record);
+  form.hidden = true;
+}
+
+function offerToOpen(record) {
   field("open").textContent = `Open ${record.label}`;
   field("open").onclick = () => window.location.assign(`/?environment=${encodeURIComponent(record.environmentId)}`);
   field("done").hidden = false;
-  form.hidden = true;
+}
+
+// A link to a backend without a code: "Pair again", or going back to this page after pairing.
+function askForCode(rawHost) {
+  let saved = null;
+  try {
+    saved = environments.savedInBrowserAt(normalizeHost(rawHost, window.location.protocol));
+  } catch {
+    // Not an address: the form shows it, and pairing says what is wrong with it.
+  }
+  if (!saved) return fail({ code: "missing_token" });
+  say(`${saved.label} is saved in this browser.`, "To pair it again, type a new pairing code below.");
+  offerToOpen(saved);
+  form.hidden = false;
 }
 
 async function pair({ host, code: rawCode, label, environmentLabel = "" }) {
@@ -121,8 +142,8 @@ async function pair({ host, code: rawCode, label, environmentLabel = "" }) {
   say("Pairing…");
   try {
     const direct = !host || normalizeHost(host, window.location.protocol) === window.location.origin;
-    if (direct) await pairDirect(code, label || defaultLabel());
-    else await pairHosted(host, code, label || defaultLabel(), environmentLabel);
+    if (direct) await pairDirect(code, label);
+    else await pairHosted(host, code, label, environmentLabel);
   } catch (error) {
     const failure = asFailure(error, host && host.trim());
     if (failure.code === "invalid_token" || failure.code === "expired_token") spent.add(code);
@@ -135,7 +156,12 @@ async function pair({ host, code: rawCode, label, environmentLabel = "" }) {
 
 form.addEventListener("submit", (event) => {
   event.preventDefault();
-  pair({ host: field("host").value, code: field("token").value, label: field("label").value.trim() });
+  const { host, code, label: environmentLabel, fromUrl } = readPairingForm(field("host").value, field("token").value);
+  if (fromUrl && !host.trim()) return fail({ code: "missing_host" });  // a pasted link whose ?host= is empty
+  // Show what a pasted URL was read as, so a retry starts from the split fields.
+  field("host").value = host;
+  field("token").value = code;
+  pair({ host, code, label: field("label").value.trim(), environmentLabel });
 });
 
 const hostFromLink = query.get("host");
@@ -146,11 +172,11 @@ if (hostFromLink === null && tokenFromLink) {
   field("token").value = tokenFromLink || "";
   fail({ code: "missing_host" });
 } else if (hostFromLink && !tokenFromLink) {
-  fail({ code: "missing_token" });
+  askForCode(hostFromLink);
 } else if (hostFromLink) {
   pair({ host: hostFromLink, code: tokenFromLink, environmentLabel: query.get("label") || "" });
 } else {
-  say("Enter the server's address and the pairing code it shows.",
-    "Leave the address empty to pair with this server. `python manage.py pair` on a server prints a code.");
+  say("Paste the pairing URL, or enter the server's address and its pairing code.",
+    "Leave the address empty to pair with this server. `python manage.py pair` on a server prints a new link.");
   form.hidden = false;
 }

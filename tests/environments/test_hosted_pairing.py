@@ -153,3 +153,60 @@ def test_a_browser_paired_here_also_saves_the_backend_in_this_servers_list(serve
         assert row["label"] == "Build box" and row["httpBaseUrl"] == backend.base_url
         assert row["hasCredential"] is False  # the token stayed in the browser
         assert backend.token not in server.output
+
+
+def labelled_code(server, label: str) -> str:
+    return json.loads(manage(server.home, "auth", "pairing", "create", "--label", label, "--json").stdout)["token"]
+
+
+def device_names(server) -> list[str]:
+    return [session["label"] for session in json.loads(manage(server.home, "auth", "session", "list", "--json").stdout)]
+
+
+def submit_the_form(browser, host: str = "", code: str = "", label: str = "") -> None:
+    wait_for(lambda: browser.find_element("id", "pair-form").is_displayed(), message="the pairing form")
+    for name, value in (("host", host), ("token", code), ("label", label)):
+        browser.find_element("id", f"pair-{name}").clear()
+        browser.find_element("id", f"pair-{name}").send_keys(value)
+    browser.find_element("id", "pair-submit").click()
+
+
+def test_a_direct_pairing_url_pasted_into_the_address_field_pairs_with_that_server(server, backend):
+    with chromium(PHONE_WINDOW) as browser:
+        browser.get(f"{server.base_url}/pair")
+        submit_the_form(browser, host=backend.printed["Pairing URL"])
+        wait_for(lambda: status_says(browser, SAVED), message="the saved message")
+        [entry] = saved_in_browser(browser).values()
+        assert entry["httpBaseUrl"] == backend.base_url
+        # The form shows what the pasted URL was read as.
+        assert browser.find_element("id", "pair-host").get_attribute("value") == backend.base_url
+
+
+def test_a_hosted_pairing_url_pasted_into_the_code_field_pairs_with_its_host_and_takes_its_label(server, backend):
+    with chromium(PHONE_WINDOW) as browser:
+        browser.get(f"{server.base_url}/pair")
+        submit_the_form(browser, code=hosted_link(server, backend, labelled_code(backend, "ipad"), label="Build box"))
+        wait_for(lambda: status_says(browser, f"Build box {SAVED}"), message="the saved message")
+        assert [entry["httpBaseUrl"] for entry in saved_in_browser(browser).values()] == [backend.base_url]
+
+
+def test_the_backend_names_the_device_after_the_links_label_unless_a_name_is_typed(server, backend):
+    with chromium(PHONE_WINDOW) as browser:
+        browser.get(hosted_link(server, backend, labelled_code(backend, "ipad")))
+        wait_for(lambda: status_says(browser, SAVED), message="the first pairing")
+        assert device_names(backend) == ["ipad"]  # not the browser's "Chrome on Linux"
+
+        browser.get(f"{server.base_url}/pair")
+        submit_the_form(browser, host=backend.base_url, code=labelled_code(backend, "ipad"), label="Kitchen tablet")
+        wait_for(lambda: status_says(browser, SAVED), message="pairing again")
+        assert device_names(backend) == ["Kitchen tablet"]  # pairing again logged the first session out
+
+
+def test_going_back_to_a_used_pairing_link_says_the_backend_is_saved(server, backend):
+    with chromium(PHONE_WINDOW) as browser:
+        browser.get(hosted_link(server, backend, backend.token))
+        wait_for(lambda: status_says(browser, SAVED), message="the saved message")
+        browser.get(f"{server.base_url}/pair?host={quote(backend.base_url, safe='')}")  # the link, less its code
+        wait_for(lambda: status_says(browser, SAVED), message="the saved message again")
+        assert "new pairing code" in text_of(browser, "pair-next")
+        assert browser.find_element("id", "pair-open").is_displayed()

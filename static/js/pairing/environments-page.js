@@ -47,15 +47,26 @@ async function check(environment, fields, recheck = SSH_RECHECKS) {
       + `this address. It is not opened in place of the saved one: pair with it again if it is the one you want.`;
     return;
   }
-  const session = await checkSession(environment).catch(() => ({ authenticated: false }));
+  let session;
+  try {
+    session = await checkSession(environment);
+  } catch (error) {
+    // No answer about the session (a dropped connection, a rate limit, a server error) says
+    // nothing about it: only the backend's own "not authenticated" means it has ended.
+    show(fields.state, "reachable · session not checked", "warn");
+    fields.detail.textContent = `It answers, but asking it about this browser's session failed: ${error.message}`;
+    return;
+  }
   if (session.authenticated) {
     show(fields.state, "reachable · paired", "good");
     fields.detail.textContent = `Paired as ${session.role} (${session.scopes.join(", ")}).`;
+  } else if (environment.paired) {
+    show(fields.state, "reachable · session ended", "bad");
+    fields.detail.textContent = "It says this browser's session there has ended (revoked, logged out or expired): "
+      + "pair again with a new link.";
   } else {
     show(fields.state, "reachable · not paired", "warn");
-    fields.detail.textContent = environment.paired
-      ? "This browser's session there was revoked or has expired: pair again with a new link."
-      : "This browser holds no session there: pair with a new link to open it from here.";
+    fields.detail.textContent = "This browser holds no session there: pair with a new link to open it from here.";
   }
 }
 

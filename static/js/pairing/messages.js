@@ -1,9 +1,11 @@
 // What the pairing pages say for every failure: what happened, and what to do next.
-// Pure, so every entry is unit-tested (tests/environments/js/messages.test.mjs).
+// Pure, so every entry is unit-tested (tests/environments/js/messages.test.mjs). Commands are
+// marked with backticks; the pages show them as <code> (textParts, pairing/text.js).
 
-// Said while a pairing code waits to be used; not when an already-paired environment is opened.
+// Said only when the caller knows a pairing code is waiting, unused (the /pair page stopped before
+// sending it). A failure without a code (a saved environment that does not answer) never says it.
 function unspent(failure) {
-  return failure.opening ? "" : " The code is not spent yet.";
+  return failure.codeUnspent ? " The code is not spent yet." : "";
 }
 
 function seconds(value) {
@@ -19,7 +21,7 @@ const MESSAGES = {
   }),
   missing_token: () => ({
     title: "This link has no pairing code.",
-    next: "Copy the whole pairing URL, or type the code below. `python manage.py pair` on the server prints a new one.",
+    next: "Paste the whole pairing URL, or type the code below. `python manage.py pair` on the server prints a new one.",
   }),
   bad_host: (f) => ({
     title: "That server address cannot be used.",
@@ -64,7 +66,7 @@ const MESSAGES = {
   }),
 };
 
-// failure: { code, message?, retryAfter?, host?, directLink?, opening? } → { title, next, link? }
+// failure: { code, message?, retryAfter?, host?, directLink?, codeUnspent? } → { title, next, link? }
 export function messageFor(failure) {
   const code = failure.code === "bad_request" ? "malformed_token" : failure.code === "network" ? "unreachable_network" : failure.code;
   const make = MESSAGES[code];
@@ -80,4 +82,11 @@ export function retryAfterOf(error) {
   if (error.retryAfter) return error.retryAfter;
   const match = /(\d+) seconds/.exec(error.message || "");
   return match ? Number(match[1]) : null;
+}
+
+// Split a message into plain text and the commands it marks with backticks:
+// "run `x` now" → [{ text: "run ", code: false }, { text: "x", code: true }, { text: " now", code: false }].
+export function textParts(text) {
+  return String(text || "").split("`").map((part, index) => ({ text: part, code: index % 2 === 1 }))
+    .filter((part) => part.text);
 }

@@ -37,7 +37,7 @@ export async function openTarget(environmentId) {
   }
   if (check.status === "unreachable") {
     const { title, next, link } = messageFor({
-      code: check.reason, host: environment.httpBaseUrl, directLink: `${environment.httpBaseUrl}/pair`, opening: true,
+      code: check.reason, host: environment.httpBaseUrl, directLink: `${environment.httpBaseUrl}/pair`,
     });
     return blocked(place, "unreachable", title, next, link ? { href: link, text: link } : null);
   }

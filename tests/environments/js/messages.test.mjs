@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { FAILURE_CODES, messageFor, retryAfterOf } from "../../../static/js/pairing/messages.js";
+import { FAILURE_CODES, messageFor, retryAfterOf, textParts } from "../../../static/js/pairing/messages.js";
 
 const HOST = "http://192.168.1.20:3773";
 
@@ -50,4 +50,27 @@ test("rate limiting says when to retry, from Retry-After or from the server's me
 
 test("an unknown failure still says what the server said", () => {
   assert.deepEqual(messageFor({ code: "teapot", message: "short and stout" }), { title: "Pairing failed.", next: "short and stout" });
+});
+
+test("only a failure with a code waiting says the code is not spent", () => {
+  for (const code of ["mixed_content", "unreachable_network", "not_a_backend"]) {
+    assert.match(messageFor({ code, host: HOST, codeUnspent: true }).next, /not spent/, code);
+    // A saved environment that does not answer has no code at all.
+    assert.doesNotMatch(messageFor({ code, host: HOST }).next, /not spent/, code);
+  }
+});
+
+test("commands marked with backticks come apart from the words around them", () => {
+  assert.deepEqual(textParts("run `python manage.py pair` there."), [
+    { text: "run ", code: false }, { text: "python manage.py pair", code: true }, { text: " there.", code: false },
+  ]);
+  assert.deepEqual(textParts("no command"), [{ text: "no command", code: false }]);
+  assert.deepEqual(textParts(""), []);
+});
+
+test("every message's backticks pair up, so none is shown literally", () => {
+  for (const code of FAILURE_CODES) {
+    const { title, next } = messageFor({ code, host: HOST, retryAfter: 60, codeUnspent: true });
+    for (const text of [title, next]) assert.equal(text.split("`").length % 2, 1, `${code}: ${text}`);
+  }
 });
