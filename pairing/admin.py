@@ -192,7 +192,7 @@ class DeviceSessionAdmin(RevokingAdmin):
         # The session this admin is using is marked, so nobody revokes their own browser by mistake.
         current = getattr(request.device_session, "pk", None)
         this_device = Case(When(pk=current, then=Value(True)), default=Value(False), output_field=BooleanField())
-        return super().get_queryset(request).select_related("pairing").annotate(is_this_device=this_device)
+        return super().get_queryset(request).annotate(is_this_device=this_device)
 
     def includes_this_device(self, queryset) -> bool:
         return queryset.filter(is_this_device=True).exists()

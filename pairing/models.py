@@ -268,6 +268,12 @@ class DeviceSessionQuerySet(models.QuerySet):
 
 
 class DeviceSessionManager(models.Manager.from_queryset(DeviceSessionQuerySet)):
+    def get_queryset(self):
+        # Every session comes with the link it paired with (one join on a primary key), so
+        # as_dict() never starts a query of its own: sockets call it from async code, where
+        # a lazy lookup would fail.
+        return super().get_queryset().select_related("pairing")
+
     def issue(
         self,
         *,
@@ -445,7 +451,7 @@ class WebSocketTicketManager(models.Manager):
             won = self.filter(digest=ticket_digest, used_at__isnull=True, expires_at__gt=now).update(used_at=now)
             if not won:
                 raise InvalidToken("this ticket is not valid: it was used, has expired or never existed")
-            return self.select_related("session").get(digest=ticket_digest).session
+            return self.select_related("session__pairing").get(digest=ticket_digest).session
 
 
 class WebSocketTicket(models.Model):

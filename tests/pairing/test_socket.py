@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -11,7 +12,7 @@ from pairing import live
 from pairing.models import DeviceSession, PairingCredential, WebSocketTicket
 from pairing.ratelimit import AUTH_FAILURE_LIMIT
 from tests.support.clock import later
-from tests.support.sockets import bearer, call, close_code, communicator, run
+from tests.support.sockets import bearer, call, close_code, communicator, open_socket, run
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -80,6 +81,22 @@ def test_bearer_auth_works_for_clients_without_an_origin(owner_device):
         assert info["session"]["id"] == owner_device.session.id and info["session"]["current"]
         assert "environmentId" in info
         await comm.disconnect()
+
+    run(scenario())
+
+
+def test_server_info_names_the_link_a_device_paired_with_by_ticket_and_by_bearer():
+    link, code = PairingCredential.objects.issue(label="ipad")
+    session, token = PairingCredential.objects.claim(code)
+
+    async def scenario():
+        by_ticket = await open_socket(SimpleNamespace(session=session))
+        by_bearer = communicator(headers=bearer(token))
+        await by_bearer.connect()
+        for comm in (by_ticket, by_bearer):
+            info = (await call(comm, "server.info"))["result"]["session"]
+            assert (info["label"], info["pairingId"], info["pairingLabel"]) == ("ipad", link.id, "ipad")
+            await comm.disconnect()
 
     run(scenario())
 

@@ -144,7 +144,7 @@ class Command(StateCommand):
 
     def session_list(self, *, json, all, **_):
         sessions = DeviceSession.objects.all() if all else DeviceSession.objects.active()
-        rows = [session.as_dict() for session in sessions.select_related("pairing")]
+        rows = [session.as_dict() for session in sessions]
         if json:
             return self.print_json(rows)
         if not rows:
