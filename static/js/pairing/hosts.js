@@ -116,6 +116,6 @@ export function addressOf(origin) {
 // backend's own label (its host name) alone is also what the header shows for this server when
 // both run on one machine, and two servers on one host share it. "vm · 192.168.1.20:3773".
 export function defaultLabel(name, where) {
-  name = (name || "").trim();
+  name = typeof name === "string" ? name.trim() : "";  // a backend's descriptor is not trusted to be well-formed
   return name && name !== where ? `${name} · ${where}` : where;
 }

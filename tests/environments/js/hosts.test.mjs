@@ -105,4 +105,6 @@ test("an unnamed environment is named by its label and its address, as environme
   assert.notEqual(defaultLabel("vm", addressOf("http://127.0.0.1:4001")), defaultLabel("vm", addressOf("http://127.0.0.1:4002")));
   assert.equal(defaultLabel("vm", addressOf("https://box.tail1234.ts.net")), "vm · box.tail1234.ts.net");
   assert.equal(defaultLabel("", "10.0.0.7:3773"), "10.0.0.7:3773");
+  assert.equal(defaultLabel(undefined, "10.0.0.7:3773"), "10.0.0.7:3773");
+  assert.equal(defaultLabel(42, "10.0.0.7:3773"), "10.0.0.7:3773");
 });
