@@ -81,7 +81,7 @@ def address_of(http_base_url: str) -> str:
     return http_base_url.split("://", 1)[-1]
 
 
-def default_label(name: str, where: str) -> str:
+def default_label(name: object, where: str) -> str:
     """Return the name of a saved environment its user did not name: ``vm · 192.168.1.20:3773``.
 
     ``name`` is the backend's own label (its descriptor's, which is its host name) and
@@ -90,7 +90,7 @@ def default_label(name: str, where: str) -> str:
     both run on one machine, and two servers on one host share it. static/js/pairing/hosts.js
     names browser entries the same way (docs/environments.md).
     """
-    name = (name or "").strip()
+    name = name.strip() if isinstance(name, str) else ""  # a descriptor from another server, not trusted
     return f"{name} · {where}" if name and name != where else where
 
 

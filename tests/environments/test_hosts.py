@@ -102,3 +102,4 @@ def test_a_backend_without_a_label_is_named_by_its_address_alone():
     assert default_label("", "10.0.0.7:3773") == "10.0.0.7:3773"
     assert default_label("  ", "10.0.0.7:3773") == "10.0.0.7:3773"
     assert default_label("10.0.0.7:3773", "10.0.0.7:3773") == "10.0.0.7:3773"
+    assert default_label(None, "10.0.0.7:3773") == default_label(42, "10.0.0.7:3773") == "10.0.0.7:3773"
