@@ -1,7 +1,8 @@
 """Benchmark a first start: a clean clone to the printed pairing URL, as a new user runs it.
 
-Run from the repository: `python3 bench/first_start.py [--runs N] [--warm-pip-cache]`.
-Each run clones this repository's committed HEAD into a temporary folder (no .venv), then
+Run from the repository: `python3 bench/first_start.py [--runs N] [--warm-pip-cache] [--ref REF]`.
+Each run clones this repository's committed HEAD (or REF, to compare with an older commit)
+into a temporary folder (no .venv), then
 runs `make serve ARGS="--port 0 --no-qr"` there with a throwaway T3SITE_HOME, and times
 how long until "Pairing URL:" is printed: the virtual environment, the install, the
 migrations and the bind, all of it. Then it stops the server (SIGTERM) and removes the
@@ -46,9 +47,10 @@ class Run:
         return max(gaps, default=(0.0, ""))
 
 
-def clone(into: Path) -> Path:
+def clone(into: Path, ref: str) -> Path:
     checkout = into / "t3site"
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(checkout)], check=True)
+    subprocess.run(["git", "checkout", "--quiet", ref], cwd=checkout, check=True)
     return checkout
 
 
@@ -105,17 +107,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1, help="how many clean first starts to time")
     parser.add_argument("--warm-pip-cache", action="store_true", help="use this user's pip cache")
+    parser.add_argument("--ref", default="HEAD", help="the commit to clone (default HEAD)")
     args = parser.parse_args()
-    print(
-        f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, pip cache: "
-        + ("this user's" if args.warm_pip_cache else "empty")
-    )
+    revision = subprocess.run(["git", "rev-parse", "--short", args.ref], cwd=ROOT, capture_output=True, text=True)
+    pip_cache = "this user's" if args.warm_pip_cache else "empty"
+    python = sys.version.split()[0]
+    print(f"{args.ref} ({revision.stdout.strip()}), {os.cpu_count()} cores, Python {python}, pip cache: {pip_cache}")
     times = []
     for number in range(1, args.runs + 1):
         with tempfile.TemporaryDirectory(prefix="t3site-first-start-") as tmp:
             folder = Path(tmp)
             cache = None if args.warm_pip_cache else folder / "pip-cache"
-            run = first_start(clone(folder), folder / "home", cache)
+            run = first_start(clone(folder, args.ref), folder / "home", cache)
         report(number, run)
         if run.seconds is None:
             print("\n".join(line for _, line in run.lines[-20:]))
