@@ -1,16 +1,12 @@
-"""Pairing links, device sessions and WebSocket tickets.
+"""Pairing links and the device sessions claimed with them.
 
-The raw value of every credential is returned once, by the manager method that
-makes it, and never stored: rows hold a keyed digest (pairing.tokens.digest).
 Lookups go by digest; claims are single UPDATE statements guarded by the
 credential's state, so of any number of concurrent claims exactly one wins.
 """
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
-from functools import lru_cache
 
 from django.conf import settings
 from django.db import models, transaction
@@ -18,63 +14,18 @@ from django.db import models, transaction
 from pairing import scopes as scope_rules
 from pairing import tokens
 from pairing.devicenames import device_name
+from pairing.models.base import (
+    LABEL_MAX_LENGTH,
+    PAIRING_MAX_TTL_SECONDS,
+    PAIRING_TTL_SECONDS,
+    TOUCH_INTERVAL_SECONDS,
+    ExpiredToken,
+    InvalidToken,
+    clean_label,
+    digest,
+    new_id,
+)
 from t3site import clock
-
-PAIRING_TTL_SECONDS = 5 * 60
-# A link is a bearer secret in a URL, protected by being short-lived: a week at most.
-PAIRING_MAX_TTL_SECONDS = 7 * 86400
-TICKET_TTL_SECONDS = 60
-# Sliding expiry is written at most this often per session, so a busy client
-# does not turn every request into a database write.
-TOUCH_INTERVAL_SECONDS = 60
-# Labels name devices, links and environments for people; longer input is cut, not refused.
-LABEL_MAX_LENGTH = 200
-
-
-class CredentialError(Exception):
-    """A credential was refused; ``code`` is the API error code."""
-
-    code = "invalid_token"
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-class InvalidLabel(ValueError):
-    """A name for a device that cannot be used (an empty one)."""
-
-
-def clean_label(label: str) -> str:
-    """Return ``label`` stripped and cut to LABEL_MAX_LENGTH; raise InvalidLabel when nothing is left."""
-    cleaned = " ".join(label.split())[:LABEL_MAX_LENGTH]
-    if not cleaned:
-        raise InvalidLabel("a device name cannot be empty")
-    return cleaned
-
-
-class InvalidToken(CredentialError):
-    code = "invalid_token"
-
-
-class ExpiredToken(CredentialError):
-    code = "expired_token"
-
-
-@lru_cache(maxsize=4)
-def _digest_key(secret: str) -> bytes:
-    return tokens.derive_key(secret, "token-digest")
-
-
-def digest(raw: str) -> str:
-    """Return the keyed digest of a raw credential."""
-    return tokens.digest(raw, _digest_key(settings.SECRET_KEY))
-
-
-def new_id() -> str:
-    """Return a public identifier: 64 random bits in hex, short enough to type in `auth ... revoke ID`."""
-    return secrets.token_hex(8)
-
 
 LINK_STATES = ("active", "used", "expired", "revoked")
 SESSION_STATES = ("active", "expired", "revoked")
@@ -425,40 +376,3 @@ class DeviceSession(models.Model):
         revoked = bool(type(self).objects.filter(pk=self.pk).revoke(reason))
         self.refresh_from_db()
         return revoked
-
-
-class WebSocketTicketManager(models.Manager):
-    def issue(self, session: DeviceSession) -> tuple[WebSocketTicket, str]:
-        """Return a one-use ticket for ``session``'s next WebSocket connection, and its raw value."""
-        now = clock.now()
-        self.filter(expires_at__lte=now).delete()
-        raw = tokens.new_ticket()
-        ticket = self.create(
-            digest=digest(raw), session=session, created_at=now, expires_at=now + timedelta(seconds=TICKET_TTL_SECONDS)
-        )
-        return ticket, raw
-
-    def claim(self, raw: str) -> DeviceSession:
-        """Use up a raw ticket and return its session (whatever the session's state).
-
-        Raise InvalidToken for a malformed, unknown, used or expired ticket.
-        """
-        if not tokens.is_ticket(raw or ""):
-            raise InvalidToken("malformed ticket")
-        now = clock.now()
-        ticket_digest = digest(raw)
-        with transaction.atomic():
-            won = self.filter(digest=ticket_digest, used_at__isnull=True, expires_at__gt=now).update(used_at=now)
-            if not won:
-                raise InvalidToken("this ticket is not valid: it was used, has expired or never existed")
-            return self.select_related("session__pairing").get(digest=ticket_digest).session
-
-
-class WebSocketTicket(models.Model):
-    digest = models.CharField(max_length=64, unique=True)
-    session = models.ForeignKey(DeviceSession, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(default=clock.now)
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
-
-    objects = WebSocketTicketManager()

@@ -1,0 +1,49 @@
+"""One-use, 60-second tickets for opening /ws from any origin (the ticket is the proof)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import models, transaction
+
+from pairing import tokens
+from pairing.models.base import TICKET_TTL_SECONDS, InvalidToken, digest
+from pairing.models.devices import DeviceSession
+from t3site import clock
+
+
+class WebSocketTicketManager(models.Manager):
+    def issue(self, session: DeviceSession) -> tuple[WebSocketTicket, str]:
+        """Return a one-use ticket for ``session``'s next WebSocket connection, and its raw value."""
+        now = clock.now()
+        self.filter(expires_at__lte=now).delete()
+        raw = tokens.new_ticket()
+        ticket = self.create(
+            digest=digest(raw), session=session, created_at=now, expires_at=now + timedelta(seconds=TICKET_TTL_SECONDS)
+        )
+        return ticket, raw
+
+    def claim(self, raw: str) -> DeviceSession:
+        """Use up a raw ticket and return its session (whatever the session's state).
+
+        Raise InvalidToken for a malformed, unknown, used or expired ticket.
+        """
+        if not tokens.is_ticket(raw or ""):
+            raise InvalidToken("malformed ticket")
+        now = clock.now()
+        ticket_digest = digest(raw)
+        with transaction.atomic():
+            won = self.filter(digest=ticket_digest, used_at__isnull=True, expires_at__gt=now).update(used_at=now)
+            if not won:
+                raise InvalidToken("this ticket is not valid: it was used, has expired or never existed")
+            return self.select_related("session__pairing").get(digest=ticket_digest).session
+
+
+class WebSocketTicket(models.Model):
+    digest = models.CharField(max_length=64, unique=True)
+    session = models.ForeignKey(DeviceSession, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=clock.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WebSocketTicketManager()
