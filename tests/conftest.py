@@ -52,6 +52,12 @@ def read_only_device(db) -> Device:
 
 
 @pytest.fixture
+def read_write_device(db) -> Device:
+    """A device that may read and change project files, but not reach beyond projects (no terminal)."""
+    return _device("client", scopes=["read", "write"], label="read-write phone")
+
+
+@pytest.fixture
 def revoked_device(db) -> Device:
     return _device("owner", label="lost phone", revoked=True)
 

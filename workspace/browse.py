@@ -1,8 +1,11 @@
 """The remote folder picker: list the folders of any folder on the server. No Django imports.
 
 Unlike project files, the picker is not confined to a root: choosing where a new
-project lives is its whole point. It lists folders only, never file contents, and marks the folders that cannot
-become projects (``addable``: see ``paths.root_refusal``).
+project lives is its whole point, which is why it needs the ``terminal`` scope, the
+one that already reaches the whole machine. It lists folders only, never file
+contents, and marks the folders that cannot become projects (``addable``: see
+``paths.root_refusal``). New folders are still kept out of the ``protected`` places,
+so the picker cannot be used to prepare one (``~/.config/git``) for a later write.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import os
 from collections.abc import Collection
 
 from workspace.gitinfo import is_git_repo
-from workspace.paths import PathExists, PathRefused, explained, root_refusal
+from workspace.paths import PathExists, PathRefused, explained, is_inside, root_refusal
 
 BROWSE_ENTRY_LIMIT = 2000
 
@@ -57,13 +60,12 @@ def browse(
     project_paths: Collection[str],
     *,
     show_hidden: bool = False,
-    server_folders: Collection[str] = (),
     protected: Collection[str] = (),
 ) -> dict:
     """Return the subfolders of ``path`` (default: the server's folder), hidden ones only if asked and last."""
 
     def addable(candidate: str) -> bool:
-        return root_refusal(os.path.realpath(candidate), server_folders, protected) is None
+        return root_refusal(os.path.realpath(candidate), protected) is None
 
     folder = os.path.realpath(absolute(path) if path is not None else default_folder())
     entries = []
@@ -106,17 +108,29 @@ def browse(
     }
 
 
-def create_directory(path: str) -> str:
-    """Make one new folder (its parent must exist) and return its resolved path."""
+def create_directory(path: str, protected: Collection[str] = ()) -> str:
+    """Make one new folder (its parent must exist) and return its resolved path.
+
+    The path may not use ``..``, and the folder it makes may not be inside a
+    ``protected`` place once its parent's symlinks are resolved: what is checked is
+    exactly what is made (the resolved parent plus the new name; ``mkdir`` does not
+    follow a symlink in that last name).
+    """
+    if ".." in path.replace("\\", "/").split("/"):
+        raise PathRefused(f"{path!r} contains '..'; give the new folder's own path")
     target = absolute(path)
-    parent = os.path.dirname(target)
+    parent, name = os.path.split(target)
     try:
         with explained(
             missing=f"cannot make {target}: the folder {parent} does not exist",
             not_a_folder=f"cannot make {target}: {parent} is not a folder",
             denied=f"cannot make {target}: permission denied",
         ):
-            os.mkdir(target)
+            made = os.path.join(os.path.realpath(parent, strict=True), name)
+            for place in protected:
+                if is_inside(place, made):
+                    raise PathRefused(f"{made} would be inside {place}, which the server keeps out of every project")
+            os.mkdir(made)
     except FileExistsError:
         raise PathExists(f"{target} already exists") from None
-    return os.path.realpath(target)
+    return made

@@ -7,10 +7,10 @@ symlink is resolved, so what is checked is what is opened; the open itself then
 refuses to follow a final symlink (O_NOFOLLOW), which narrows the window in which
 a local process could swap a file for a link after the check.
 
-Some folders stay out of reach even inside a project (``protected``): the
-server's own home (its secret, database and stored credentials), its code (a
-write there is code execution), and the user's SSH keys. A project root that
-is or holds the server's home or code is refused outright.
+Some places stay out of reach (``protected``, the one list in
+workspace.protected): a project root that is, holds or lies inside one is
+refused outright, and every path is checked against them again, so a project
+made before a place joined the list still cannot reach it.
 """
 
 from __future__ import annotations
@@ -81,19 +81,18 @@ def confine(root: str | Path, relative: str, protected: Collection[str] = ()) ->
     return "/".join(parts), Path(resolved)
 
 
-def root_refusal(root: str, server_folders: Collection[str], protected: Collection[str]) -> str | None:
+def root_refusal(root: str, protected: Collection[str]) -> str | None:
     """Return why the resolved folder ``root`` cannot be a project, or None if it can.
 
-    Refused: a root that is, holds or lies inside one of ``server_folders`` (a
-    project of ``/`` would reach everything in them), or lies inside one of the
-    ``protected`` folders (a project of ``~`` may hold ``~/.ssh``: files.* refuse it there).
+    Refused: a root that is or lies inside one of the ``protected`` paths, and one
+    that holds one: a project of ``~`` would reach ``~/.ssh``, a project of ``/`` everything.
     """
-    for folder in server_folders:
-        if is_inside(root, folder) or is_inside(folder, root):
-            return f"{root} is or holds {folder}, the server's own files; choose a folder apart from it"
-    for folder in protected:
-        if is_inside(folder, root):
-            return f"{root} is inside {folder}, which the server keeps out of every project"
+    for place in protected:
+        if is_inside(place, root):
+            where = "is" if root == place else "is inside"
+            return f"{root} {where} {place}, which the server keeps out of every project"
+        if is_inside(root, place):
+            return f"{root} holds {place}, which the server keeps out of every project; choose a folder apart from it"
     return None
 
 

@@ -99,11 +99,14 @@ def test_it_refuses_to_create_a_folder_that_exists_or_whose_parent_is_missing(ow
     assert not (tree / "no").exists()
 
 
-def test_a_read_only_device_can_browse_but_not_create_folders(read_only_device, tree):
+@pytest.mark.parametrize("device", ["read_only_device", "read_write_device"])
+def test_a_device_without_the_terminal_scope_can_neither_browse_nor_create_folders(request, device, tree):
+    # The picker reaches beyond every project; read and write reach only inside them.
     listing, created = calls(
-        read_only_device,
+        request.getfixturevalue(device),
         ("filesystem.browse", {"path": str(tree)}),
         ("filesystem.createDirectory", {"path": str(tree / "delta")}),
     )
-    assert listing["entries"]
-    assert created["code"] == -32001
+    for error in (listing, created):
+        assert error["code"] == -32001 and error["data"] == {"scope": "terminal"}
+    assert not (tree / "delta").exists()

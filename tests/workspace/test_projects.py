@@ -183,10 +183,34 @@ def test_a_terminal_whose_server_is_gone_does_not_block_removal(owner_device, tm
     assert project.remove() == 0
 
 
+def test_a_device_without_the_terminal_scope_can_rename_but_not_add_or_remove_projects(read_write_device, tmp_path):
+    # A project is what every read and write device reaches: choosing one needs terminal.
+    (tmp_path / "existing").mkdir()
+    (tmp_path / "another").mkdir()
+    project = Project.objects.add(str(tmp_path / "existing"), "Before")
+
+    async def scenario():
+        comm = await open_socket(read_write_device)
+        assert [p["id"] for p in (await ok(comm, "projects.list"))["projects"]] == [project.id]
+        assert (await ok(comm, "projects.rename", {"id": project.id, "title": "After"}))["project"]["title"] == "After"
+        added = await fails(comm, "projects.add", {"path": str(tmp_path / "another")})
+        removed = await fails(comm, "projects.remove", {"id": project.id})
+        for error in (added, removed):
+            assert error["code"] == -32001 and error["data"] == {"scope": "terminal"}
+        await comm.disconnect()
+
+    run(scenario())
+    assert list(Project.objects.values_list("path", flat=True)) == [str(tmp_path / "existing")]
+
+
 def test_a_read_only_device_can_list_but_not_change_projects(read_only_device, tmp_path):
+    project = Project.objects.add(str(tmp_path), "Mine")
+
     async def scenario():
         comm = await open_socket(read_only_device)
-        assert await ok(comm, "projects.list") == {"projects": []}
+        assert [p["id"] for p in (await ok(comm, "projects.list"))["projects"]] == [project.id]
+        renamed = await fails(comm, "projects.rename", {"id": project.id, "title": "Theirs"})
+        assert renamed["code"] == -32001 and renamed["data"] == {"scope": "write"}
         refused = await fails(comm, "projects.add", {"path": str(tmp_path)})
         assert refused["code"] == -32001
         await comm.disconnect()

@@ -1,89 +1,169 @@
-"""No project reaches the server's own home, its code, or the user's SSH keys."""
+"""No project reaches the server's own files, the live system, or the user's credentials and configuration."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import CommandError, call_command
 
 from tests.support.sockets import calls
+from workspace import files, protected
 from workspace.models import Project
+from workspace.paths import PathRefused
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 INVALID_PARAMS = -32602
+REFUSED = "keeps out of every project"
 
 
 @pytest.fixture
 def home(tmp_path, monkeypatch):
-    """A user home with an SSH key in it, as ~ expands."""
+    """A user home with credentials and configuration in it, as ~ expands."""
     folder = tmp_path / "home"
-    (folder / ".ssh").mkdir(parents=True)
+    for name in (".ssh", ".config/git", ".gnupg", ".aws", ".local/share/keyrings", "code"):
+        (folder / name).mkdir(parents=True)
     (folder / ".ssh" / "id_ed25519").write_text("PRIVATE KEY")
     (folder / "notes.txt").write_text("mine")
     monkeypatch.setenv("HOME", str(folder))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
     return folder
 
 
-@pytest.mark.parametrize(
-    "path", ["/", str(settings.T3SITE_HOME), str(settings.BASE_DIR), str(Path(settings.BASE_DIR) / "workspace")]
-)
-def test_it_refuses_a_project_that_is_holds_or_is_inside_the_servers_own_folders(owner_device, path):
+SERVER_FOLDERS = [str(settings.T3SITE_HOME), str(settings.BASE_DIR), str(Path(settings.BASE_DIR) / "workspace")]
+SYSTEM_FOLDERS = ["/", "/proc", "/proc/self", "/sys/kernel", "/dev"]
+HOME_PLACES = ["~", "~/.ssh", "~/.config", "~/.config/git", "~/.gnupg", "~/.aws", "~/.local/share/keyrings"]
+
+
+@pytest.mark.parametrize("path", [*SERVER_FOLDERS, *SYSTEM_FOLDERS, *HOME_PLACES])
+def test_it_refuses_a_project_that_is_holds_or_lies_inside_a_protected_place(owner_device, home, path):
     [error] = calls(owner_device, ("projects.add", {"path": path}))
     assert error["code"] == INVALID_PARAMS
-    assert "the server's own files" in error["message"]
+    assert REFUSED in error["message"]
     assert not Project.objects.exists()
 
 
-def test_it_refuses_a_project_inside_the_users_ssh_folder(owner_device, home):
-    [error] = calls(owner_device, ("projects.add", {"path": str(home / ".ssh")}))
-    assert error["code"] == INVALID_PARAMS
-    assert "keeps out of every project" in error["message"]
+def test_a_folder_apart_from_every_protected_place_can_be_a_project(owner_device, home):
+    [added] = calls(owner_device, ("projects.add", {"path": "~/code"}))
+    assert added["project"]["path"] == str(home / "code")
 
 
-def test_a_project_of_the_home_folder_cannot_read_or_write_the_ssh_keys(owner_device, home):
-    project = Project.objects.add(str(home))
-    key = {"projectId": project.id, "path": ".ssh/id_ed25519"}
-    notes, read, written, listed = calls(
+def test_the_project_command_refuses_the_same_places(home):
+    # `manage.py project add` runs as the user at their shell, but what it adds every write device reaches.
+    for place in (home / ".config" / "git", home):
+        with pytest.raises(CommandError, match=REFUSED):
+            call_command("project", "add", str(place))
+    assert not Project.objects.exists()
+
+
+def test_a_symlinked_config_folder_protects_where_it_points(owner_device, home):
+    dotfiles = home / "dotfiles"
+    (dotfiles / "config").mkdir(parents=True)
+    shutil.rmtree(home / ".config")
+    (home / ".config").symlink_to(dotfiles / "config")
+    holds, inside = calls(
         owner_device,
-        ("files.read", {"projectId": project.id, "path": "notes.txt"}),
-        ("files.read", key),
-        ("files.write", {**key, "content": "attacker key"}),
-        ("files.list", {"projectId": project.id, "path": ".ssh"}),
+        ("projects.add", {"path": str(dotfiles)}),
+        ("projects.add", {"path": str(dotfiles / "config")}),
     )
-    assert notes["content"] == "mine"
-    for error in (read, written, listed):
+    assert holds["code"] == inside["code"] == INVALID_PARAMS
+    assert str(dotfiles / "config") in holds["message"]
+
+
+def test_the_xdg_config_home_is_protected_wherever_it_is(owner_device, home, tmp_path, monkeypatch):
+    config = tmp_path / "elsewhere" / "config"
+    config.mkdir(parents=True)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
+    [error] = calls(owner_device, ("projects.add", {"path": str(config.parent)}))
+    assert error["code"] == INVALID_PARAMS and REFUSED in error["message"]
+
+
+@pytest.mark.parametrize("where", ["~/.config/git", "~", "/"])
+def test_a_project_made_before_the_check_can_no_longer_be_used(owner_device, home, tmp_path, where):
+    # As an older server let a write device make one (issue 10, finding 1): it is refused as a whole.
+    folder = os.path.expanduser(where)
+    project = Project.objects.create(path=folder, title="old")
+    planted = tmp_path / "planted" if where == "/" else Path(folder) / "planted"  # a failure leaves no file in /
+    written, listed, status = calls(
+        owner_device,
+        ("files.write", {"projectId": project.id, "path": os.path.relpath(planted, folder), "content": "[filter]"}),
+        ("files.list", {"projectId": project.id}),
+        ("git.status", {"projectId": project.id}),
+    )
+    for error in (written, listed, status):
         assert error["code"] == INVALID_PARAMS
-        assert "keeps out of every project" in error["message"]
-    assert (home / ".ssh" / "id_ed25519").read_text() == "PRIVATE KEY"
+        assert "can no longer be used" in error["message"] and REFUSED in error["message"]
+    assert not planted.exists()
 
 
-def test_a_project_of_the_root_made_before_the_check_still_cannot_reach_the_server(owner_device):
-    project = Project.objects.create(path="/", title="everything")
-    secret = os.path.relpath(Path(settings.T3SITE_HOME) / "secret", "/")
-    code = os.path.relpath(Path(settings.BASE_DIR) / "t3site" / "settings.py", "/")
-    read_secret, write_code, read_elsewhere = calls(
-        owner_device,
-        ("files.read", {"projectId": project.id, "path": secret}),
-        ("files.write", {"projectId": project.id, "path": code, "content": "import os; os.system('id')"}),
-        ("files.list", {"projectId": project.id, "path": "etc"}),
+def test_files_refuse_a_protected_path_even_in_a_root_that_holds_it(home):
+    # The layer under the one above, proven on its own: every path is checked against the list again.
+    places = protected.paths()
+    attempts = (
+        lambda: files.read_file(str(home), ".ssh/id_ed25519", places),
+        lambda: files.write_file(str(home), ".ssh/authorized_keys", b"attacker key", None, places),
+        lambda: files.list_folder(str(home), ".config", places),
     )
-    assert read_secret["code"] == write_code["code"] == INVALID_PARAMS
-    assert "import os" not in (Path(settings.BASE_DIR) / "t3site" / "settings.py").read_text()
-    assert "entries" in read_elsewhere
+    for attempt in attempts:
+        with pytest.raises(PathRefused, match=REFUSED):
+            attempt()
+    assert files.read_file(str(home), "notes.txt", places)["content"] == "mine"
+    assert sorted(os.listdir(home / ".ssh")) == ["id_ed25519"]
 
 
-def test_the_folder_picker_lists_the_servers_folders_but_marks_them_not_addable(owner_device):
+def test_the_folder_picker_lists_protected_folders_but_marks_them_not_addable(owner_device, home):
     checkout = Path(settings.BASE_DIR).resolve()
-    [parent, root] = calls(
+    parent, root, user = calls(
         owner_device,
         ("filesystem.browse", {"path": str(checkout.parent), "showHidden": True}),
         ("filesystem.browse", {"path": "/"}),
+        ("filesystem.browse", {"path": "~", "showHidden": True}),
     )
     entries = {entry["name"]: entry for entry in parent["entries"]}
     assert entries[checkout.name]["addable"] is False
     assert parent["addable"] is False  # it holds the checkout
     assert root["addable"] is False
+    assert {entry["name"]: entry["addable"] for entry in root["entries"]}["proc"] is False
     assert any(entry["addable"] for entry in root["entries"])
+    addable = {entry["name"]: entry["addable"] for entry in user["entries"]}
+    assert user["addable"] is False
+    assert addable == {"code": True, ".aws": False, ".config": False, ".gnupg": False, ".local": False, ".ssh": False}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        str(Path(settings.T3SITE_HOME) / "planted"),
+        str(Path(settings.BASE_DIR) / "planted"),
+        "~/.config/planted",
+        "~/.ssh/planted",
+        "/proc/planted",
+        "/dev/planted",
+    ],
+)
+def test_it_refuses_to_create_a_folder_in_a_protected_place(owner_device, home, path):
+    made = os.path.expanduser(path)
+    try:
+        [error] = calls(owner_device, ("filesystem.createDirectory", {"path": path}))
+        assert error["code"] == INVALID_PARAMS and REFUSED in error["message"]
+        assert not os.path.exists(made)
+    finally:
+        if os.path.isdir(made):  # a regression must not leave folders in /dev or the checkout
+            os.rmdir(made)
+
+
+def test_it_refuses_to_create_a_folder_through_a_symlink_into_a_protected_place(owner_device, home):
+    (home / "code" / "settings").symlink_to(home / ".config")
+    [error] = calls(owner_device, ("filesystem.createDirectory", {"path": "~/code/settings/git-hooks"}))
+    assert error["code"] == INVALID_PARAMS and str(home / ".config") in error["message"]
+    assert not (home / ".config" / "git-hooks").exists()
+
+
+def test_it_refuses_a_new_folder_path_that_climbs_with_dot_dot(owner_device, home):
+    [error] = calls(owner_device, ("filesystem.createDirectory", {"path": "~/code/../scratch"}))
+    assert error["code"] == INVALID_PARAMS and "'..'" in error["message"]
+    assert not (home / "scratch").exists()

@@ -15,7 +15,7 @@ async def list_files(call: Call) -> dict:
     root = await root_for(call)
     path = call.param("path", str, required=False, default="")
     with domain_errors():
-        return await asyncio.to_thread(files.list_folder, root, path, protected.folders())
+        return await asyncio.to_thread(files.list_folder, root, path, protected.paths())
 
 
 @method("files.read", READ)
@@ -23,7 +23,7 @@ async def read(call: Call) -> dict:
     root = await root_for(call)
     path = call.param("path", str)
     with domain_errors():
-        return await asyncio.to_thread(files.read_file, root, path, protected.folders())
+        return await asyncio.to_thread(files.read_file, root, path, protected.paths())
 
 
 @method("files.write", WRITE)
@@ -35,4 +35,4 @@ async def write(call: Call) -> dict:
     expected = call.param("expectedSha256", str, required=False)
     with domain_errors():
         data = files.decode_content(content, encoding)
-        return await asyncio.to_thread(files.write_file, root, path, data, expected, protected.folders())
+        return await asyncio.to_thread(files.write_file, root, path, data, expected, protected.paths())

@@ -13,7 +13,7 @@ from workspace.rpc import INVALID_PARAMS, Call, RpcError, method
 async def status(call: Call) -> dict:
     root = await root_for(call)
     with domain_errors():
-        return await gitinfo.status(root)
+        return await gitinfo.status(root, protected.paths())
 
 
 @method("git.log", READ)
@@ -23,7 +23,7 @@ async def log(call: Call) -> dict:
     if not 1 <= limit <= gitinfo.LOG_MAX_LIMIT:
         raise RpcError(INVALID_PARAMS, f"limit must be between 1 and {gitinfo.LOG_MAX_LIMIT}")
     with domain_errors():
-        return {"commits": await gitinfo.log(root, limit)}
+        return {"commits": await gitinfo.log(root, limit, protected.paths())}
 
 
 @method("git.diff", READ)
@@ -32,5 +32,6 @@ async def diff(call: Call) -> dict:
     path = call.param("path", str, required=False)
     staged = call.param("staged", bool, required=False, default=False)
     with domain_errors():
-        shown = confine(root, path, protected.folders())[0] if path else None
-        return await gitinfo.diff(root, shown, staged=staged)
+        places = protected.paths()
+        shown = confine(root, path, places)[0] if path else None
+        return await gitinfo.diff(root, shown, staged=staged, protected=places)

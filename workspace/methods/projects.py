@@ -1,5 +1,10 @@
 """projects.* methods: the folders paired devices work in.
 
+Adding and removing a project needs the ``terminal`` scope (CONTRACT section 5):
+a project is what every ``read`` and ``write`` device reaches, so choosing one
+reaches beyond them, and removing one hangs up its terminals. Renaming one changes
+nothing anyone reaches: ``write``.
+
 Also the two things every project-scoped namespace (files, git) shares: finding
 the project a call names, and turning domain errors into JSON-RPC errors.
 """
@@ -12,12 +17,13 @@ from contextlib import contextmanager
 
 from channels.db import database_sync_to_async
 
-from pairing.scopes import READ, WRITE
+from pairing.scopes import READ, TERMINAL, WRITE
+from workspace import protected
 from workspace.files import Conflict, TooLarge
 from workspace.gitinfo import GitError, NotARepository
 from workspace.models import Project
 from workspace.models.project import DuplicateProject, InvalidTitle, TerminalsRunning
-from workspace.paths import PathExists, PathMissing, PathRefused
+from workspace.paths import PathExists, PathMissing, PathRefused, root_refusal
 from workspace.rpc import CONFLICT, INTERNAL_ERROR, INVALID_PARAMS, NOT_FOUND, TOO_LARGE, Call, RpcError, method
 
 
@@ -54,10 +60,17 @@ async def project_for(call: Call, name: str = "projectId") -> Project:
 
 
 async def root_for(call: Call) -> str:
-    """Return the folder of the call's project, or raise NOT_FOUND if it is gone from disk."""
+    """Return the folder of the call's project, or raise NOT_FOUND if it is gone from disk.
+
+    A project that could not be added today (made before its folder's place joined
+    workspace.protected, or by hand) is refused as a whole, not trusted for what it reaches.
+    """
     project = await project_for(call)
     if not os.path.isdir(project.path):
         raise RpcError(NOT_FOUND, f"the folder of project {project.title!r} is missing: {project.path}")
+    refusal = root_refusal(os.path.realpath(project.path), protected.paths())
+    if refusal is not None:
+        raise RpcError(INVALID_PARAMS, f"project {project.title!r} can no longer be used: {refusal}")
     return project.path
 
 
@@ -66,7 +79,7 @@ async def list_projects(call: Call) -> dict:
     return {"projects": await database_sync_to_async(Project.objects.listing)()}
 
 
-@method("projects.add", WRITE)
+@method("projects.add", TERMINAL)
 async def add(call: Call) -> dict:
     path = call.param("path", str)
     title = call.param("title", str, required=False)
@@ -84,7 +97,7 @@ async def rename(call: Call) -> dict:
     return {"project": project.as_dict()}
 
 
-@method("projects.remove", WRITE)
+@method("projects.remove", TERMINAL)
 async def remove(call: Call) -> dict:
     project = await project_for(call, "id")
     force = call.param("force", bool, required=False, default=False)

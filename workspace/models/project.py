@@ -76,7 +76,7 @@ class ProjectManager(models.Manager.from_queryset(ProjectQuerySet)):
         if not os.path.isdir(folder):
             raise PathRefused(f"{folder} is a file, not a folder")
         real = os.path.realpath(folder)
-        refusal = root_refusal(real, protected.server_folders(), protected.folders())
+        refusal = root_refusal(real, protected.paths())
         if refusal is not None:
             raise PathRefused(refusal)
         title = clean_title(title if title is not None else os.path.basename(real) or real)
