@@ -215,13 +215,27 @@ def test_it_names_this_server_in_the_header_and_links_an_owner_to_its_admin_page
     assert links == [f"{server.base_url}/admin/", f"{server.base_url}/settings/connections/"]
 
 
-def test_it_hides_what_a_read_only_device_cannot_do(server, project_folder):
+PROJECT_ACTIONS = ("tab-terminals", "project-terminal", "project-rename", "project-remove")
+
+
+@pytest.mark.parametrize(
+    ("scopes", "shown"),
+    [
+        (["read"], ()),
+        # Without terminal a device reaches only inside projects: it renames, but adds and removes none.
+        (["read", "write"], ("project-rename",)),
+    ],
+)
+def test_it_hides_what_a_device_without_a_scope_cannot_do(server, project_folder, scopes, shown):
+    scope_options = [option for scope in scopes for option in ("--scope", scope)]
     link = json.loads(
-        manage(server.home, "auth", "pairing", "create", "--role", "client", "--scope", "read", "--json").stdout
+        manage(server.home, "auth", "pairing", "create", "--role", "client", *scope_options, "--json").stdout
     )
     manage(server.home, "project", "add", str(project_folder))
     with paired_phone(server, link["token"]) as phone:
+        wait_for(lambda: "site" in text_of(phone, "project-list"), message="the project list")
+        assert not phone.find_element(phone.by.ID, "project-add").is_displayed()
         click(phone, "#project-list [data-project-id]")
         wait_for(lambda: "notes.txt" in text_of(phone, "file-tree"), message="the files")
-        for hidden in ("project-add", "tab-terminals", "project-terminal", "project-rename", "project-remove"):
-            assert not phone.find_element(phone.by.ID, hidden).is_displayed(), hidden
+        for action in PROJECT_ACTIONS:
+            assert phone.find_element(phone.by.ID, action).is_displayed() == (action in shown), action
