@@ -54,12 +54,24 @@ def tailscale_state(local_port: int) -> tuple[dict, Endpoint | None]:
         info["message"] = f"Tailscale is not connected (state: {me.backend_state or 'unknown'}): run `tailscale up`."
         return info, None
     if url is None:
+        https_port = tailscale.DEFAULT_HTTPS_PORT
         endpoint = https_endpoint(
-            TAILSCALE_HTTPS, f"Tailscale HTTPS ({me.dns_name})", tailscale.https_url(me.dns_name, 443), None
+            TAILSCALE_HTTPS, f"Tailscale HTTPS ({me.dns_name})", tailscale.https_url(me.dns_name, https_port), None
         )
-        endpoint.status_reason = "Tailscale Serve does not front this server yet: use Setup."
+        endpoint.status_reason = _why_not_set_up(https_port, local_port)
         return info, endpoint
     return info, https_endpoint(TAILSCALE_HTTPS, f"Tailscale HTTPS ({me.dns_name})", url, (False, ""))
+
+
+def _why_not_set_up(https_port: int, local_port: int) -> str:
+    """Say why Serve does not front this server yet: nothing does, or what holds the port."""
+    try:
+        held = tailscale.holder(tailscale.serve_config(), https_port, local_port)
+    except tailscale.TailscaleError as exc:
+        return f"Tailscale Serve's configuration could not be read: {exc.message}"
+    if held is None:
+        return "Tailscale Serve does not front this server yet: use Setup."
+    return f"Port {https_port} {held.what}: {held.stop}, then use Setup."
 
 
 def _verify(endpoints: list[Endpoint]) -> None:

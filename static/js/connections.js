@@ -1,6 +1,7 @@
 // The Connections page: endpoints, network access, pairing links and devices.
 // Every action goes through the documented HTTP API with this browser's cookie session.
 import { Backend } from "./api.js";
+import { showText } from "./pairing/text.js";
 
 const $ = (id) => document.getElementById(id);
 const backend = new Backend();
@@ -18,7 +19,7 @@ function el(tag, attributes = {}, ...children) {
 
 function say(message, kind = "") {
   const box = $("connections-message");
-  box.textContent = message;
+  showText(box, message);
   box.dataset.kind = kind;
 }
 
@@ -69,9 +70,15 @@ function endpointView(endpoint, wrapper = "li") {
     el("div", { class: "endpoint-head" }, el("strong", {}, endpoint.label), statusPill(endpoint),
       endpoint.isDefault ? el("span", { class: "pill" }, "default") : null),
     el("code", { class: "url" }, endpoint.httpBaseUrl),
-    el("small", { class: "reason" }, `${endpoint.reachability} · ${endpoint.statusReason || ""}`),
+    reasonView(endpoint),
     actions.childElementCount ? actions : null,
   );
+}
+
+function reasonView(endpoint) {
+  const reason = el("small", { class: "reason" });
+  showText(reason, `${endpoint.reachability} · ${endpoint.statusReason || ""}`);
+  return reason;
 }
 
 function renderEndpoints(data) {
@@ -85,7 +92,7 @@ function renderEndpoints(data) {
 
   const tailscale = data.tailscale || {};
   $("tailscale-message").hidden = !tailscale.message;
-  $("tailscale-message").textContent = tailscale.message ? `Tailscale: ${tailscale.message}` : "";
+  showText($("tailscale-message"), tailscale.message ? `Tailscale: ${tailscale.message}` : "");
 
   const select = $("link-endpoint");
   const previous = select.value;
@@ -197,7 +204,7 @@ async function createLink(event) {
   } else {
     if (endpoint.status !== "available") {
       note.hidden = false;
-      note.textContent = `Careful: ${endpoint.statusReason}`;
+      showText(note, `Careful: ${endpoint.statusReason}`);
     }
     await showQr(url);
   }

@@ -43,7 +43,7 @@ def sees_the_answer(owner, text: str) -> None:
     assert owner.driver.execute_script(IN_VIEW, MESSAGE), "the answer is said off screen"
 
 
-def opens_the_tailscale_row(owner, server) -> None:
+def opens_the_tailscale_row(owner, server, reason="Tailscale Serve does not front this server yet: use Setup.") -> None:
     owner.opens(server.printed["Pairing URL"])
     owner.sees("Projects")
     owner.taps_text("Connections")
@@ -51,7 +51,7 @@ def opens_the_tailscale_row(owner, server) -> None:
     owner.sees_a_styled_page()
     owner.taps("#endpoints-more")
     owner.sees(f"Tailscale HTTPS ({DNS_NAME})")
-    owner.sees("Tailscale Serve does not front this server yet: use Setup.")
+    owner.sees_in('[data-kind="tailscale-https"]', reason)
 
 
 def test_the_owner_is_told_another_app_holds_the_port_frees_it_then_sets_up_an_unverified_link(
@@ -62,7 +62,13 @@ def test_the_owner_is_told_another_app_holds_the_port_frees_it_then_sets_up_an_u
     held = tailscale.state["serve"]
 
     owner = people("owner-phone")
-    opens_the_tailscale_row(owner, tailscale_server)
+    # The row already says what holds the port, and how to free it (the command shown as code).
+    opens_the_tailscale_row(
+        owner,
+        tailscale_server,
+        "Port 443 already serves the text 'Hello from my other app': stop that mapping "
+        "(tailscale serve --https=443 off), then use Setup.",
+    )
     owner.taps(SETUP)
     sees_the_answer(
         owner, "Tailscale Serve port 443 already serves the text 'Hello from my other app', not this server"
