@@ -14,7 +14,7 @@ import os
 from collections.abc import Collection
 
 from workspace.gitinfo import is_git_repo
-from workspace.paths import PathExists, PathRefused, explained, is_inside, root_refusal
+from workspace.paths import PathExists, PathRefused, checked, explained, is_inside, root_refusal
 
 BROWSE_ENTRY_LIMIT = 2000
 
@@ -29,8 +29,7 @@ def default_folder() -> str:
 
 def absolute(text: str) -> str:
     """Return ``text`` (absolute, ``~``-relative, or relative to the server's folder) as an absolute path."""
-    if "\x00" in text:
-        raise PathRefused("a path cannot contain a NUL byte")
+    checked(text)
     if not text.strip():
         raise PathRefused("give a folder path")
     return os.path.abspath(os.path.join(default_folder(), os.path.expanduser(text)))

@@ -148,16 +148,43 @@ def read_file(root: str, relative: str, protected: Collection[str] = ()) -> dict
         data = _read_capped(fd, shown)
     finally:
         os.close(fd)
+    return {**_content(shown, data), "size": len(data), "sha256": sha256_hex(data)}
+
+
+def read_range(root: str, relative: str, offset: int, length: int | None, protected: Collection[str] = ()) -> dict:
+    """Return ``length`` bytes of a file from ``offset`` (to its end, at most the size limit).
+
+    A file of any size can be read this way, piece by piece. ``size`` is the whole
+    file's; ``eof`` says whether the piece reaches its end. Text is returned as text
+    only when the piece decodes on its own (a boundary inside a character makes it base64).
+    """
+    if offset < 0 or (length is not None and length < 0):
+        raise PathRefused("offset and length cannot be negative")
+    if length is not None and length > FILE_SIZE_LIMIT_BYTES:
+        raise TooLarge(
+            f"a piece can be at most {FILE_SIZE_LIMIT_BYTES} bytes, not {length}", length, FILE_SIZE_LIMIT_BYTES
+        )
+    shown, target = confine(root, relative, protected)
+    fd = _open_regular(str(target), shown or ".")
+    try:
+        size = os.fstat(fd).st_size
+        wanted = min(FILE_SIZE_LIMIT_BYTES if length is None else length, max(0, size - offset))
+        data = os.pread(fd, wanted, offset) if wanted else b""
+    finally:
+        os.close(fd)
+    return {
+        **_content(shown, data),
+        "size": size,
+        "offset": offset,
+        "length": len(data),
+        "eof": offset + len(data) >= size,
+    }
+
+
+def _content(shown: str, data: bytes) -> dict:
     text = _as_text(data)
     content, encoding = (text, "utf-8") if text is not None else (base64.b64encode(data).decode("ascii"), "base64")
-    return {
-        "path": shown,
-        "content": content,
-        "encoding": encoding,
-        "binary": encoding == "base64",
-        "size": len(data),
-        "sha256": sha256_hex(data),
-    }
+    return {"path": shown, "content": content, "encoding": encoding, "binary": encoding == "base64"}
 
 
 def decode_content(content: str, encoding: str) -> bytes:

@@ -46,10 +46,34 @@ def explained(*, missing: str, not_a_folder: str, denied: str) -> Iterator[None]
         raise PathRefused(denied) from None
 
 
+# Linux's PATH_MAX and NAME_MAX, in bytes: longer paths fail in the kernel anyway, as an OSError
+# that would otherwise surface as an internal error rather than as the client's mistake.
+PATH_MAX_BYTES = 4096
+NAME_MAX_BYTES = 255
+
+
+def checked(text: str) -> str:
+    """Return ``text`` if the filesystem can take it as a path; raise PathRefused saying why not.
+
+    JSON lets a client send a lone surrogate, which no filesystem call can encode, and any
+    length at all: both are the client's mistake, told as such, before any OS call.
+    """
+    if "\x00" in text:
+        raise PathRefused("a path cannot contain a NUL byte")
+    try:
+        encoded = os.fsencode(text)
+    except UnicodeEncodeError:
+        raise PathRefused("a path must be valid Unicode text (it holds a lone surrogate)") from None
+    if len(encoded) > PATH_MAX_BYTES:
+        raise PathRefused(f"a path can be at most {PATH_MAX_BYTES} bytes long")
+    if any(len(part) > NAME_MAX_BYTES for part in encoded.split(b"/")):
+        raise PathRefused(f"a file or folder name can be at most {NAME_MAX_BYTES} bytes long")
+    return text
+
+
 def relative_parts(relative: str) -> tuple[str, ...]:
     """Return the components of a project-relative path, refusing anything that could leave the root."""
-    if "\x00" in relative:
-        raise PathRefused("a path cannot contain a NUL byte")
+    checked(relative)
     if relative.startswith(("/", "\\")) or os.path.isabs(relative):
         raise PathRefused(f"{relative!r} is absolute; give a path relative to the project folder")
     parts = tuple(part for part in PurePosixPath(relative).parts if part not in ("", "."))

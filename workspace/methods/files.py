@@ -22,8 +22,12 @@ async def list_files(call: Call) -> dict:
 async def read(call: Call) -> dict:
     root = await root_for(call)
     path = call.param("path", str)
+    offset = call.param("offset", int, required=False)
+    length = call.param("length", int, required=False)
     with domain_errors():
-        return await asyncio.to_thread(files.read_file, root, path, protected.paths())
+        if offset is None and length is None:
+            return await asyncio.to_thread(files.read_file, root, path, protected.paths())
+        return await asyncio.to_thread(files.read_range, root, path, offset or 0, length, protected.paths())
 
 
 @method("files.write", WRITE)

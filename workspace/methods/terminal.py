@@ -13,7 +13,8 @@ from functools import partial
 from pathlib import Path
 
 from pairing.scopes import TERMINAL
-from workspace.methods.projects import project_for
+from workspace.methods.projects import domain_errors, project_for
+from workspace.paths import checked
 from workspace.rpc import CONFLICT, INVALID_PARAMS, NOT_FOUND, TOO_LARGE, Call, RpcError, method
 from workspace.terminals import registry
 from workspace.terminals.terminal import InputBacklogFull, Terminal, TerminalExited
@@ -69,13 +70,16 @@ async def open_terminal(call: Call) -> dict:
     project = await project_for(call) if call.params.get("projectId") is not None else None
     project_id = project.id if project else None
     base = Path(project.path) if project else Path.cwd()
-    cwd = base / Path(call.param("cwd", str, required=False, default="")).expanduser()
+    with domain_errors():
+        cwd = base / Path(checked(call.param("cwd", str, required=False, default=""))).expanduser()
     if not cwd.is_dir():
         raise RpcError(INVALID_PARAMS, f"{cwd} is not a folder")
     try:
         terminal = registry.open_terminal(cwd=cwd, cols=cols, rows=rows, command=command, project_id=project_id)
     except OSError as exc:
         raise RpcError(INVALID_PARAMS, f"cannot start the program: {exc.strerror or exc}") from None
+    except ValueError as exc:  # a NUL byte or a lone surrogate in the command line
+        raise RpcError(INVALID_PARAMS, f"cannot start the program: {exc}") from None
     _attach(call, terminal)
     return {"terminalId": terminal.id}
 
