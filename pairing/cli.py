@@ -13,9 +13,17 @@ from t3site.durations import DurationError, duration_in_words, parse_duration
 LINK_LABEL_HELP = "the name of the device that will use the link (a name it gives itself wins)"
 
 
-def add_grant_options(parser, default_ttl: str, ttl_help: str, default_role: str, label_help: str) -> None:
-    """Add --ttl, --label, --role, --scope and --json: what a pairing link or session grants."""
-    parser.add_argument("--ttl", default=default_ttl, help=f"{ttl_help} (90s, 5m, 1h, 30d; default {default_ttl})")
+def add_grant_options(
+    parser, default_ttl: str | None, ttl_help: str, default_role: str, label_help: str, ttl_default_text: str = ""
+) -> None:
+    """Add --ttl, --label, --role, --scope and --json: what a pairing link or session grants.
+
+    A ``default_ttl`` of None leaves --ttl unset unless given (the caller applies a setting);
+    ``ttl_default_text`` then says in the help what that default is.
+    """
+    parser.add_argument(
+        "--ttl", default=default_ttl, help=f"{ttl_help} (90s, 5m, 1h, 30d; default {ttl_default_text or default_ttl})"
+    )
     parser.add_argument("--label", default="", help=label_help)
     parser.add_argument(
         "--role",

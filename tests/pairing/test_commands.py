@@ -124,3 +124,19 @@ def test_a_device_is_renamed_from_the_command_line(client_device):
     assert "Kitchen tablet" in run("auth", "session", "list")
     with pytest.raises(CommandError, match="cannot be empty"):
         run("auth", "session", "rename", client_device.session.id, "  ")
+
+
+@pytest.mark.django_db
+def test_an_issued_session_lives_as_long_as_the_idle_ttl_setting_says_unless_ttl_is_given(settings):
+    settings.T3SITE_SESSION_IDLE_TTL_SECONDS = 2 * 3600
+    default = json.loads(run("auth", "session", "issue", "--json"))
+    asked = json.loads(run("auth", "session", "issue", "--json", "--ttl", "5m"))
+    assert DeviceSession.objects.get(pk=default["sessionId"]).idle_ttl_seconds == 2 * 3600
+    assert DeviceSession.objects.get(pk=asked["sessionId"]).idle_ttl_seconds == 5 * 60
+
+
+def test_session_issue_help_says_it_makes_an_owner_session_for_the_idle_ttl_setting(tmp_path):
+    help_text = " ".join(manage(tmp_path, "auth", "session", "issue", "--help").stdout.split())
+    assert "owner session unless --role client" in help_text
+    assert "(default owner)" in help_text
+    assert "default T3SITE_SESSION_IDLE_TTL, now 30d" in help_text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.management.base import CommandError
 
 from endpoints.links import pairing_url
@@ -52,10 +53,22 @@ class Command(StateCommand):
         issue = session_verbs.add_parser(
             "issue",
             help="issue a session directly and print its bearer token",
-            description="Issue a device session without pairing and print its bearer token (shown once).",
+            description=(
+                "Issue a device session for a script, without pairing, and print its bearer token (shown once). "
+                "It is an owner session unless --role client asks for less; it ends after "
+                "T3SITE_SESSION_IDLE_TTL unused unless --ttl says otherwise."
+            ),
         )
+        # The owner runs this on the machine for a script of their own, not to invite anyone: an owner
+        # session by default (CONTRACT section 2), unlike links, which default to client.
+        idle_now = format_duration(settings.T3SITE_SESSION_IDLE_TTL_SECONDS)
         add_grant_options(
-            issue, "30d", "idle lifetime: the session ends after this long unused", scope_rules.OWNER, "its name"
+            issue,
+            None,
+            "idle lifetime: the session ends after this long unused",
+            scope_rules.OWNER,
+            "its name",
+            ttl_default_text=f"T3SITE_SESSION_IDLE_TTL, now {idle_now}",
         )
         issue.set_defaults(handler="session_issue")
         listing = session_verbs.add_parser("list", help="list live sessions (never their tokens)")
@@ -121,7 +134,12 @@ class Command(StateCommand):
     def session_issue(self, *, ttl, label, role, scopes, json, **_):
         try:
             session, token = DeviceSession.objects.issue(
-                role=role, scopes=scopes, label=label, idle_ttl_seconds=parse_ttl(ttl), auth_mode="cli"
+                role=role,
+                scopes=scopes,
+                label=label,
+                # Without --ttl the model applies T3SITE_SESSION_IDLE_TTL, as for a paired device.
+                idle_ttl_seconds=parse_ttl(ttl) if ttl is not None else None,
+                auth_mode="cli",
             )
         except scope_rules.ScopeError as exc:
             raise CommandError(str(exc)) from None
