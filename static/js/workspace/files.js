@@ -1,6 +1,14 @@
 // A project's file tree (folders load when opened) and a read-only file viewer.
 import { byId, el, errorLine, formatSize, RPC_TOO_LARGE } from "./dom.js";
 
+// A file over the server's whole-read limit is shown piece by piece (files.read by range).
+const PIECE_BYTES = 256 * 1024;
+
+function bytesOf(piece) {
+  if (piece.encoding !== "base64") return new TextEncoder().encode(piece.content);
+  return Uint8Array.from(atob(piece.content), (char) => char.charCodeAt(0));
+}
+
 export class FilesPanel {
   constructor(app) {
     this.app = app;
@@ -65,6 +73,7 @@ export class FilesPanel {
     const content = byId("viewer-content");
     byId("viewer-path").textContent = entry.path;
     byId("viewer-meta").textContent = "loading…";
+    byId("viewer-more").hidden = true;
     note.hidden = true;
     content.hidden = true;
     viewer.hidden = false;
@@ -73,9 +82,11 @@ export class FilesPanel {
       file = await this.app.rpc.call("files.read", { projectId: this.project.id, path: entry.path });
     } catch (error) {
       byId("viewer-meta").textContent = "";
-      note.textContent = error.code === RPC_TOO_LARGE
-        ? `This file is too large to show here (${formatSize(entry.size)}). ${error.message}`
-        : error.message;
+      if (error.code === RPC_TOO_LARGE) {
+        await this.showInPieces(entry);
+        return;
+      }
+      note.textContent = error.message;
       note.hidden = false;
       return;
     }
@@ -87,7 +98,55 @@ export class FilesPanel {
       content.textContent = file.content;
       content.hidden = false;
     }
+    this.bringIntoView();
+  }
+
+  bringIntoView() {
     // One column on a phone: bring the viewer, below the tree, into view.
-    if (window.matchMedia("(max-width: 56rem)").matches) viewer.scrollIntoView({ block: "start" });
+    if (window.matchMedia("(max-width: 56rem)").matches) byId("file-viewer").scrollIntoView({ block: "start" });
+  }
+
+  // Text too large to read whole: the first piece, then "Show more" adds the next. One decoder
+  // for the whole file, so a character cut at a piece's edge is joined with the next piece.
+  async showInPieces(entry) {
+    const projectId = this.project.id;
+    const note = byId("viewer-note");
+    const content = byId("viewer-content");
+    const more = byId("viewer-more");
+    const decoder = new TextDecoder("utf-8");
+    let offset = 0;
+    const next = async () => {
+      more.disabled = true;
+      let piece;
+      try {
+        piece = await this.app.rpc.call("files.read", { projectId, path: entry.path, offset, length: PIECE_BYTES });
+      } catch (error) {
+        note.textContent = error.message;
+        note.hidden = false;
+        return;
+      } finally {
+        more.disabled = false;
+      }
+      if (this.project?.id !== projectId || byId("viewer-path").textContent !== entry.path) return;
+      const bytes = bytesOf(piece);
+      if (offset === 0 && bytes.includes(0)) {
+        note.textContent = `Binary file (${formatSize(piece.size)}): not shown as text.`;
+        note.hidden = false;
+        return;
+      }
+      content.append(decoder.decode(bytes, { stream: !piece.eof }));
+      content.hidden = false;
+      offset += piece.length;
+      byId("viewer-meta").textContent = formatSize(piece.size);
+      note.textContent = piece.eof
+        ? `The whole file is shown (${formatSize(piece.size)}).`
+        : `Showing the first ${formatSize(offset)} of ${formatSize(piece.size)}.`;
+      note.hidden = false;
+      more.hidden = piece.eof;
+    };
+    content.replaceChildren();
+    more.onclick = next;
+    await next();
+    this.bringIntoView();
   }
 }
