@@ -27,10 +27,26 @@ def local_origin(runtime: dict) -> str:
     return f"http://{url_host(host)}:{runtime['port']}"
 
 
+class MalformedRuntime(Exception):
+    """A live server answers, but its runtime file lacks what a command needs from it."""
+
+
+def _is_address(value) -> bool:
+    return value is None or (isinstance(value, str) and bool(value))
+
+
 def running_server() -> dict | None:
-    """Return the runtime record of the live server for this home, or None."""
+    """Return the runtime record of the live server for this home, or None.
+
+    Raise MalformedRuntime when a live server answers for this home but the file does not say
+    where devices reach it (``origin``): a command must say so in one line, not guess an address.
+    """
     runtime = home.read_runtime(settings.T3SITE_HOME)
     if not runtime or not isinstance(runtime.get("pid"), int) or not isinstance(runtime.get("port"), int):
+        return None
+    if not 0 < runtime["port"] < 65536 or not (
+        _is_address(runtime.get("bindHost")) and _is_address(runtime.get("host"))
+    ):
         return None
     if not psutil.pid_exists(runtime["pid"]):
         return None
@@ -40,4 +56,10 @@ def running_server() -> dict | None:
         return None
     if descriptor.get("environmentId") != home.environment_id(settings.T3SITE_HOME):
         return None
+    origin = runtime.get("origin")
+    if not isinstance(origin, str) or not origin.startswith(("http://", "https://")):
+        raise MalformedRuntime(
+            f"{home.runtime_path(settings.T3SITE_HOME)} does not say where the running server is reached "
+            "(no http(s) origin): restart `python manage.py serve` to write it again"
+        )
     return runtime

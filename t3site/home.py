@@ -20,6 +20,10 @@ ENVIRONMENT_ID_FILENAME = "environment-id"
 RUNTIME_FILENAME = "server-runtime.json"
 
 
+class HomeError(Exception):
+    """T3SITE_HOME cannot be used (not creatable, not writable); the message says why, in one line."""
+
+
 def resolve_home(value: str | None) -> Path:
     """Return the absolute state directory for ``T3SITE_HOME`` (default ``~/.t3site``)."""
     return Path(value or "~/.t3site").expanduser().resolve()
@@ -29,11 +33,23 @@ def ensure_home(home: Path) -> Path:
     """Create the state directory, or tighten an existing one, so only its owner can enter it.
 
     Mode 0700 on the folder is what keeps the database, the secret and the stored
-    credentials private, whatever mode SQLite gives the files inside.
+    credentials private, whatever mode SQLite gives the files inside. Raise HomeError
+    when the folder cannot be made or written: every command writes there (SQLite's
+    write-ahead log, the secret, server-runtime.json), so it is refused at start in
+    one line rather than by a traceback from whichever write comes first.
     """
-    home.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if home.stat().st_mode & 0o077:
-        os.chmod(home, 0o700)
+    try:
+        home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if home.stat().st_mode & 0o077:
+            os.chmod(home, 0o700)
+    except OSError as exc:
+        raise HomeError(f"T3SITE_HOME: cannot use {home} as the state folder ({exc.strerror})") from None
+    # access() also says no for a read-only file system, even to root.
+    if not os.access(home, os.W_OK | os.X_OK):
+        raise HomeError(
+            f"T3SITE_HOME: {home} is not writable by this user; t3site keeps its database, secret and "
+            "server-runtime.json there: make it writable or point T3SITE_HOME at another folder"
+        )
     return home
 
 
@@ -77,8 +93,16 @@ def _create_once(path: Path, make_value) -> str:
 
     The value is written to a temporary file and then hard-linked into place:
     ``os.link`` fails if the name exists, so two processes starting at once
-    agree on one value and nobody ever reads a half-written file.
+    agree on one value and nobody ever reads a half-written file. Raise HomeError
+    when the file can be neither read nor made.
     """
+    try:
+        return _read_or_create(path, make_value)
+    except OSError as exc:
+        raise HomeError(f"T3SITE_HOME: cannot read or create {path} ({exc.strerror})") from None
+
+
+def _read_or_create(path: Path, make_value) -> str:
     try:
         return path.read_text(encoding="utf-8").strip()
     except FileNotFoundError:

@@ -8,13 +8,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 from t3site import config, home
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 CONFIG = config.load()
 
-T3SITE_HOME = home.ensure_home(CONFIG.home)
-SECRET_KEY = home.server_secret(T3SITE_HOME)
+try:
+    T3SITE_HOME = home.ensure_home(CONFIG.home)
+    SECRET_KEY = home.server_secret(T3SITE_HOME)
+except home.HomeError as exc:
+    # manage.py prints ImproperlyConfigured as one line.
+    raise ImproperlyConfigured(str(exc)) from None
 DEBUG = CONFIG.debug
 
 # The server is reached by whatever name or address the user's device has for it

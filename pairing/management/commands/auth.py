@@ -7,9 +7,16 @@ from django.core.management.base import CommandError
 
 from endpoints.links import pairing_url
 from pairing import scopes as scope_rules
-from pairing.cli import LINK_LABEL_HELP, add_grant_options, issue_link, link_document, link_summary, parse_ttl
+from pairing.cli import (
+    LINK_LABEL_HELP,
+    add_grant_options,
+    found_server,
+    issue_link,
+    link_document,
+    link_summary,
+    parse_ttl,
+)
 from pairing.models import DeviceSession, InvalidLabel, PairingCredential
-from pairing.runtime import running_server
 from t3site import clock
 from t3site.commands import StateCommand
 from t3site.durations import format_duration
@@ -94,10 +101,10 @@ class Command(StateCommand):
     # pairing links
 
     def pairing_create(self, *, ttl, label, role, scopes, base_url, json, **_):
-        link, code = issue_link(role=role, scopes=scopes, label=label, ttl=ttl)
         if base_url is None:
-            runtime = running_server()
+            runtime = found_server()
             base_url = runtime["origin"] if runtime else None
+        link, code = issue_link(role=role, scopes=scopes, label=label, ttl=ttl)
         data = link_document(link, code, pairing_url(base_url, code) if base_url else None)
         if json:
             return self.print_json(data)

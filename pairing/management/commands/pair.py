@@ -11,9 +11,16 @@ from endpoints.descriptor import environment_id
 from endpoints.links import pairing_url
 from endpoints.verification import verify
 from pairing import scopes as scope_rules
-from pairing.cli import LINK_LABEL_HELP, add_grant_options, issue_link, link_document, link_summary, parse_ttl
+from pairing.cli import (
+    LINK_LABEL_HELP,
+    add_grant_options,
+    found_server,
+    issue_link,
+    link_document,
+    link_summary,
+    parse_ttl,
+)
 from pairing.qr import terminal_qr
-from pairing.runtime import running_server
 from t3site.commands import StateCommand
 
 
@@ -35,7 +42,7 @@ class Command(StateCommand):
 
     def handle(self, *args, ttl, label, role, scopes, tailscale, json, **options):
         parse_ttl(ttl)  # a typo fails before anything else happens
-        runtime = running_server()
+        runtime = found_server()
         if runtime is None:
             raise CommandError(
                 f"no t3site server is running for T3SITE_HOME={settings.T3SITE_HOME}: "
