@@ -7,6 +7,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
@@ -50,6 +52,25 @@ def read_json(request: HttpRequest) -> dict[str, Any]:
     return data
 
 
+def too_large() -> JsonResponse:
+    """Answer a body over DATA_UPLOAD_MAX_MEMORY_SIZE: 413, as the socket's -32010 says "too large".
+
+    413 rather than 400 ``bad_request``: the body may be well-formed, only its size is refused,
+    and 413 is what HTTP clients and proxies know that by.
+    """
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return error("too_large", f"the request body is larger than {limit} bytes", 413)
+
+
+def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
+    """Answer a request Django refuses (a body too large, a malformed Host) under /api/ with a JSON error."""
+    if request.path.startswith("/api/"):
+        if isinstance(exception, RequestDataTooBig):
+            return too_large()
+        return error("bad_request", "the request could not be read", 400)
+    return defaults.bad_request(request, exception)
+
+
 def not_found(request: HttpRequest, exception=None) -> HttpResponse:
     """Answer an unknown /api/ path with the contract's JSON error; pages get Django's page."""
     if request.path.startswith("/api/"):
@@ -72,7 +93,7 @@ def open_cors(methods: str) -> Callable:
 
     Safe for bearer-token and public routes: with ``*`` browsers never attach
     cookies, so a foreign page can only act with a token it already holds.
-    Also answers the preflight and turns BadRequest into a 400.
+    Also answers the preflight, turns BadRequest into a 400 and a body too large into a 413.
     """
 
     allowed = {method.strip() for method in methods.split(",")}
@@ -94,6 +115,10 @@ def open_cors(methods: str) -> Callable:
                     response = view(request, *args, **kwargs)
                 except BadRequest as exc:
                     response = error("bad_request", exc.message, 400)
+                except RequestDataTooBig:
+                    # Answered here rather than by handler400 so that it carries the CORS headers a
+                    # hosted page needs to read it (and Django logs no traceback for it).
+                    response = too_large()
             response["Access-Control-Allow-Origin"] = "*"
             # Without this, a hosted page cannot read how long a rate limit lasts.
             response["Access-Control-Expose-Headers"] = "Retry-After"

@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("workspace.urls")),
 ]
 
+handler400 = "t3site.http.bad_request"
 handler404 = "t3site.http.not_found"
 handler500 = "t3site.http.server_error"

@@ -1,4 +1,4 @@
-"""The auth API of CONTRACT section 4, through Django's test client."""
+"""The auth API of docs/contract.md §4, through Django's test client."""
 
 from __future__ import annotations
 
@@ -298,3 +298,18 @@ def test_anyone_elses_forwarded_proto_is_ignored(client, owner_device):
 def test_an_unknown_api_route_is_a_json_404(client):
     response = client.get("/api/nothing/here")
     assert response.status_code == 404 and error_code(response) == "not_found"
+
+
+def test_a_body_over_the_upload_limit_is_a_json_413_a_hosted_page_can_read(client, settings):
+    too_big = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    response = client.post(
+        "/api/auth/pair", too_big, content_type="application/json", HTTP_ORIGIN="https://hosted.example"
+    )
+    assert response.status_code == 413 and error_code(response) == "too_large"
+    assert response["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_request_django_refuses_under_api_is_a_json_400_and_a_page_keeps_djangos(client):
+    response = client.get("/api/auth/session", HTTP_HOST="not a host!")
+    assert response.status_code == 400 and error_code(response) == "bad_request"
+    assert client.get("/pair", HTTP_HOST="not a host!")["Content-Type"].startswith("text/html")

@@ -241,3 +241,10 @@ def test_revoking_from_the_admin_closes_the_devices_socket(server):
         with pytest.raises(ConnectionClosed) as closed:
             ws.recv(timeout=REVOCATION_DEADLINE_SECONDS)
         assert closed.value.rcvd.code == 4410
+
+
+def test_a_twenty_megabyte_body_under_api_is_a_json_413_not_an_html_page(server):
+    reply = request("POST", f"{server.base_url}/api/auth/pair", {"token": "x" * 20_000_000})
+    assert reply.status == 413 and reply.headers["content-type"] == "application/json"
+    assert reply.json["error"]["code"] == "too_large"
+    assert "Traceback" not in server.output
