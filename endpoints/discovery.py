@@ -66,7 +66,7 @@ class Endpoint:
         return self.http_base_url.startswith("https://")
 
     def as_dict(self) -> dict:
-        """Return the endpoint in CONTRACT section 6's shape, plus a readable ``statusReason``."""
+        """Return the endpoint in docs/contract.md §6's shape, plus a readable ``statusReason``."""
         data = {
             "id": self.id,
             "label": self.label,
@@ -171,7 +171,7 @@ def _is_ip(host: str) -> bool:
 
 
 def choose_default(endpoints: list[Endpoint], preference_key: str | None) -> Endpoint | None:
-    """Mark and return the default endpoint for other devices (CONTRACT section 6), or None.
+    """Mark and return the default endpoint for other devices (docs/contract.md §6), or None.
 
     The owner's saved preference wins whenever an endpoint of that key exists, even
     one unavailable at the moment: its status says so, and the choice is not

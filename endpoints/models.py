@@ -36,7 +36,7 @@ class ConnectionSettingsManager(models.Manager):
 
 
 class ConnectionSettings(models.Model):
-    # A preference key (CONTRACT section 6), not an address: "core:lan:http" stays the
+    # A preference key (docs/contract.md §6), not an address: "core:lan:http" stays the
     # default when DHCP hands this machine a new LAN address.
     default_preference_key = models.CharField(max_length=500, blank=True)
     network_access = models.CharField(

@@ -1,4 +1,4 @@
-"""The endpoints API (CONTRACT section 6) and the Connections page. Views parse, call, answer."""
+"""The endpoints API (docs/contract.md §6) and the Connections page. Views parse, call, answer."""
 
 from __future__ import annotations
 

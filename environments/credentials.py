@@ -1,4 +1,4 @@
-"""Bearer credentials for environments added from the command line (CONTRACT section 7).
+"""Bearer credentials for environments added from the command line (docs/contract.md §7).
 
 A browser keeps the tokens it paired in its own storage; this server keeps the
 ones its commands paired in ``T3SITE_HOME/environment-credentials.json``, mode

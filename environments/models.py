@@ -92,7 +92,7 @@ class EnvironmentManager(models.Manager):
 
 
 class Environment(models.Model):
-    """A backend saved for later (CONTRACT section 7). Never holds a credential: see environments.credentials."""
+    """A backend saved for later (docs/contract.md §7). Never holds a credential: see environments.credentials."""
 
     DIRECT = "direct"
     SSH = "ssh"
@@ -120,7 +120,7 @@ class Environment(models.Model):
         return f"{self.label} ({self.http_base_url})"
 
     def as_dict(self) -> dict:
-        """Return the environment in the shape of CONTRACT section 7: never a credential."""
+        """Return the environment in the shape of docs/contract.md §7: never a credential."""
         data = {
             "id": self.id,
             "environmentId": self.environment_id,

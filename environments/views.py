@@ -1,4 +1,4 @@
-"""The /pair and /environments pages, the saved-environments API (CONTRACT section 7) and SSH launch.
+"""The /pair and /environments pages, the saved-environments API (docs/contract.md §7) and SSH launch.
 
 The API is CORS ``*`` like the rest of t3site's API: a bearer token is never
 sent by the browser on its own, so a foreign page can only use one it already

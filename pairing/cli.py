@@ -80,7 +80,7 @@ def link_summary(link: PairingCredential) -> str:
 
 
 def link_document(link: PairingCredential, code: str, pairing_url: str | None) -> dict:
-    """Return the `--json` document of a new link (CONTRACT section 2)."""
+    """Return the `--json` document of a new link (docs/contract.md §2)."""
     data = {
         "id": link.id,
         "token": code,

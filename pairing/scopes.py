@@ -1,4 +1,4 @@
-"""Roles and scopes (CONTRACT section 3). No Django imports."""
+"""Roles and scopes (docs/contract.md §3). No Django imports."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Make, normalize and digest t3site's credentials (CONTRACT section 3).
+"""Make, normalize and digest t3site's credentials (docs/contract.md §3).
 
 No Django imports. Raw tokens exist only in memory and in the one response that
 hands them out; at rest they are HMAC-SHA256 digests keyed with the server secret,

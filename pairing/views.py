@@ -1,4 +1,4 @@
-"""The auth API of CONTRACT section 4. Each view parses, calls one domain method, answers."""
+"""The auth API of docs/contract.md §4. Each view parses, calls one domain method, answers."""
 
 from __future__ import annotations
 

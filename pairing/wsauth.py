@@ -1,4 +1,4 @@
-"""Authenticate a WebSocket handshake (CONTRACT section 5).
+"""Authenticate a WebSocket handshake (docs/contract.md §5).
 
 Three ways in: ``?ticket=t3w_...`` from any origin (the ticket itself is the
 proof, and it works once); the session cookie, only from this server's own

@@ -1,6 +1,6 @@
 """Read t3site's settings from the process environment, strictly.
 
-Every variable of CONTRACT section 1 is parsed here; a bad value raises
+Every variable of docs/contract.md §1 is parsed here; a bad value raises
 ImproperlyConfigured with a message that names the variable, which manage.py
 prints as one line.
 """

@@ -1,7 +1,7 @@
 """Django settings for t3site.
 
 Everything a user can change comes from the environment through t3site.config
-(CONTRACT section 1); the rest is fixed here.
+(docs/contract.md §1); the rest is fixed here.
 """
 
 from __future__ import annotations

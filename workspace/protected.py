@@ -1,4 +1,4 @@
-"""The one list of places no project may reach (CONTRACT section 5; docs/security.md explains each).
+"""The one list of places no project may reach (docs/contract.md §5; docs/security.md explains each).
 
 A project is reachable by every device with the ``read`` or ``write`` scope, so a
 folder becomes one only if it is apart from everything here: not one of them, not

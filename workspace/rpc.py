@@ -1,4 +1,4 @@
-"""The JSON-RPC 2.0 method registry of /ws (CONTRACT section 5).
+"""The JSON-RPC 2.0 method registry of /ws (docs/contract.md §5).
 
 A method is an async function ``handler(call) -> result`` registered with the
 scope it needs. The consumer owns framing; this module owns what a method is,

@@ -1,6 +1,6 @@
 """Launch or reuse t3site over SSH, pair through a forward, save the environment; and undo it.
 
-The steps of CONTRACT section 2's `environments ssh`, shared by the command,
+The steps of docs/contract.md §2's `environments ssh`, shared by the command,
 the `serve` process's forwards (environments.ssh.serving) and whatever else
 needs to reach or stop an SSH environment.
 """

@@ -27,7 +27,7 @@ function when(iso) {
   return iso ? new Date(iso).toLocaleString() : "never";
 }
 
-// The link a device opens: direct for http, hosted style for https (CONTRACT section 7).
+// The link a device opens: direct for http, hosted style for https (docs/contract.md §7).
 function pairingUrl(endpoint, code) {
   const base = endpoint.httpBaseUrl.replace(/\/+$/, "");
   if (base.startsWith("https://")) return `${base}/pair?host=${encodeURIComponent(base)}#token=${code}`;

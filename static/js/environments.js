@@ -1,4 +1,4 @@
-// Saved environments (CONTRACT section 7), for every page of the web client.
+// Saved environments (docs/contract.md §7), for every page of the web client.
 //
 // An environment lives in this browser's storage (with the bearer token this browser paired),
 // in this server's list (/api/environments, never with a token), or both. The app connects to

@@ -1,4 +1,4 @@
-"""Discovery and the default rule, with injected interface lists (CONTRACT section 6)."""
+"""Discovery and the default rule, with injected interface lists (docs/contract.md §6)."""
 
 from __future__ import annotations
 

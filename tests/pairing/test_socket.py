@@ -1,4 +1,4 @@
-"""/ws authentication, close codes and JSON-RPC framing (CONTRACT section 5), in-process."""
+"""/ws authentication, close codes and JSON-RPC framing (docs/contract.md §5), in-process."""
 
 from __future__ import annotations
 

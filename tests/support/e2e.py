@@ -6,7 +6,7 @@ import json
 
 from tests.support.http import request
 
-# CONTRACT section 3: a revoked session's sockets close within 2 seconds, whoever revoked it.
+# docs/contract.md §3: a revoked session's sockets close within 2 seconds, whoever revoked it.
 REVOCATION_DEADLINE_SECONDS = 2
 
 

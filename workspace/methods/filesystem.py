@@ -1,7 +1,7 @@
 """filesystem.* methods: the remote folder picker a device uses to choose a project folder.
 
 Both need the ``terminal`` scope: they reach folders outside every project, and
-``read`` and ``write`` reach only inside projects (CONTRACT section 5).
+``read`` and ``write`` reach only inside projects (docs/contract.md §5).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """projects.* methods: the folders paired devices work in.
 
-Adding and removing a project needs the ``terminal`` scope (CONTRACT section 5):
+Adding and removing a project needs the ``terminal`` scope (docs/contract.md §5):
 a project is what every ``read`` and ``write`` device reaches, so choosing one
 reaches beyond them, and removing one hangs up its terminals. Renaming one changes
 nothing anyone reaches: ``write``.

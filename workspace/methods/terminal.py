@@ -1,4 +1,4 @@
-"""terminal.* methods: real terminals on this machine (CONTRACT section 5), all needing the terminal scope.
+"""terminal.* methods: real terminals on this machine (docs/contract.md §5), all needing the terminal scope.
 
 A terminal outlives the socket that opened it. The opening socket is attached
 to it at once; any socket can attach later and gets the recent scrollback, then

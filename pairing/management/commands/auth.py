@@ -67,7 +67,7 @@ class Command(StateCommand):
             ),
         )
         # The owner runs this on the machine for a script of their own, not to invite anyone: an owner
-        # session by default (CONTRACT section 2), unlike links, which default to client.
+        # session by default (docs/contract.md §2), unlike links, which default to client.
         idle_now = format_duration(settings.T3SITE_SESSION_IDLE_TTL_SECONDS)
         add_grant_options(
             issue,
