@@ -81,7 +81,19 @@ class Call:
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             expected = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
             raise RpcError(INVALID_PARAMS, f"parameter {name!r} must be {expected}")
+        if isinstance(value, str) and not _is_unicode(value):
+            # JSON lets a client escape a lone surrogate (\ud800); no database, file or program
+            # can take one, so it is the client's mistake here, not a crash further in.
+            raise RpcError(INVALID_PARAMS, f"parameter {name!r} must be valid Unicode text (it holds a lone surrogate)")
         return value
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,7 @@ async def attach(call: Call) -> dict:
 @method("terminal.write", TERMINAL)
 async def write(call: Call) -> dict:
     terminal = _terminal(call)
-    data = call.param("data", str).encode("utf-8", errors="replace")
+    data = call.param("data", str).encode("utf-8")
     if len(data) > MAX_WRITE_BYTES:
         raise RpcError(TOO_LARGE, f"write at most {MAX_WRITE_BYTES} bytes at a time")
     try:

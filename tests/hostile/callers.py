@@ -1,0 +1,159 @@
+"""The callers the hostile suite plays against a real server, and the few steps every module takes.
+
+A caller is what a request presents: nothing, a revoked or expired session, or a live one with
+some scopes. They are minted the way a person would get them (a pairing link made through the
+API and claimed; `auth session issue` for one that expires), never written into the database.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import time
+from dataclasses import dataclass
+
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from tests.support.e2e import pair_bearer
+from tests.support.http import Reply, request
+from tests.support.server import RunningServer, manage
+from workspace import rpc
+
+ANSWER_TIMEOUT_SECONDS = 10
+# An expired caller's session lives this long, then the test waits it out.
+EXPIRING_TTL = "1s"
+
+_request_ids = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Caller:
+    name: str
+    token: str | None = None
+    session_id: str | None = None
+    scopes: tuple[str, ...] = ()
+    live: bool = True
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+
+NOBODY = Caller("none", live=False)
+
+
+class Minter:
+    """Mint callers on one running server, through an owner session of its own (re-made if revoked)."""
+
+    def __init__(self, server: RunningServer) -> None:
+        self.server = server
+        self._owner = pair_bearer(server, label="hostile minter")["sessionToken"]
+
+    def _as_owner(self, method: str, path: str, body=None) -> Reply:
+        reply = request(method, self.server.base_url + path, body, headers={"Authorization": f"Bearer {self._owner}"})
+        if reply.status == 401:  # a test revoked every other session: issue a new owner, as the owner would
+            self._owner = self.issue_with_cli("owner")["sessionToken"]
+            reply = request(
+                method, self.server.base_url + path, body, headers={"Authorization": f"Bearer {self._owner}"}
+            )
+        return reply
+
+    def issue_with_cli(self, role: str, *scopes: str, ttl: str = "30d") -> dict:
+        args = ["auth", "session", "issue", "--role", role, "--ttl", ttl, "--json"]
+        for scope in scopes:
+            args += ["--scope", scope]
+        issued = manage(self.server.home, *args)
+        assert issued.returncode == 0, issued.stderr
+        return json.loads(issued.stdout)
+
+    def live(self, name: str, *scopes: str) -> Caller:
+        """Return a session paired through a link that grants ``scopes`` (no scopes: an owner link)."""
+        body = {"role": "client", "scopes": list(scopes)} if scopes else {"role": "owner"}
+        link = self._as_owner("POST", "/api/auth/pairing-links", {**body, "label": f"hostile {name}"})
+        assert link.status == 201, link.body
+        paired = pair_bearer(self.server, link.json["token"], label=f"hostile {name}")
+        return Caller(name, paired["sessionToken"], paired["sessionId"], tuple(paired["scopes"]))
+
+    def revoked(self) -> Caller:
+        caller = self.live("revoked", "read", "write", "terminal")
+        revoked = self._as_owner("DELETE", f"/api/auth/sessions/{caller.session_id}")
+        assert revoked.status == 200 and revoked.json["revoked"], revoked.body
+        return Caller("revoked", caller.token, caller.session_id, caller.scopes, live=False)
+
+    def expired(self) -> Caller:
+        issued = self.issue_with_cli("client", "read", "write", "terminal", ttl=EXPIRING_TTL)
+        caller = Caller("expired", issued["sessionToken"], issued["sessionId"], tuple(issued["scopes"]), live=False)
+        wait_until_expired(self.server, caller)
+        return caller
+
+    def caller(self, name: str) -> Caller:
+        """Return a fresh caller of the authorization matrix by its name (tests/hostile/matrix.py)."""
+        if name == "none":
+            return NOBODY
+        if name in ("revoked", "expired"):
+            return getattr(self, name)()
+        scopes = () if name == "owner" else tuple(name.split("+"))
+        return self.live(name, *scopes)
+
+
+def registered_methods() -> dict[str, rpc.Method]:
+    """Return every JSON-RPC method the server registers, by name."""
+    # The registry has no public listing; reading it puts every new method in the suite the day it lands.
+    return dict(rpc._METHODS)
+
+
+def wait_until_expired(server: RunningServer, caller: Caller, timeout: float = 5) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if request("GET", f"{server.base_url}/api/auth/session", headers=caller.headers).json == {
+            "authenticated": False
+        }:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the session of {caller.name} did not expire within {timeout}s")
+
+
+def socket_for(server: RunningServer, caller: Caller, **options):
+    """Open /ws as ``caller`` (bearer, no Origin, as a script would)."""
+    return connect(server.ws_url, additional_headers=caller.headers, open_timeout=10, max_size=None, **options)
+
+
+def ask(ws, method: str, params=None, request_id=None) -> dict:
+    """Send one request; return its whole response frame, skipping notifications."""
+    request_id = next(_request_ids) if request_id is None else request_id
+    ws.send(
+        json.dumps({"jsonrpc": "2.0", "id": request_id, "method": method, "params": {} if params is None else params})
+    )
+    deadline = time.monotonic() + ANSWER_TIMEOUT_SECONDS
+    while True:
+        frame = json.loads(ws.recv(timeout=max(0.1, deadline - time.monotonic())))
+        if "method" not in frame and frame.get("id") == request_id:
+            return frame
+
+
+def refusal_of(server: RunningServer, caller: Caller) -> tuple[int, list[str]]:
+    """Open /ws as ``caller``, ask server.probe at once; return the close code and every frame answered before it."""
+    answered = []
+    with socket_for(server, caller) as ws:
+        try:
+            ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "server.probe", "params": {}}))
+            while True:
+                answered.append(ws.recv(timeout=ANSWER_TIMEOUT_SECONDS))
+        except ConnectionClosed:
+            pass
+        return ws.close_code, answered
+
+
+def add_project(server: RunningServer, folder) -> str:
+    """Add ``folder`` (made a git repository with one commit) as a project; return its id."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "README.md").write_text("hello\n")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    for step in (["init", "-q"], ["add", "."], ["commit", "-qm", "first"]):
+        subprocess.run([*git, *step], cwd=folder, check=True, capture_output=True)
+    added = manage(server.home, "project", "add", str(folder))
+    assert added.returncode == 0, added.stderr
+    projects = json.loads(manage(server.home, "project", "list", "--json").stdout)
+    return next(p["id"] for p in projects if p["path"] == str(folder.resolve()))
