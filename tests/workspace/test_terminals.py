@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
+import os
 import re
+import signal
 import sqlite3
 import time
 
@@ -300,6 +303,34 @@ def test_it_kills_the_whole_process_group_on_close_even_what_ignores_sighup(owne
         assert closed["exitCode"] == 137
         assert await asyncio.to_thread(wait_until_gone, pids) == []
         assert await socket.error_code("terminal.attach", terminalId=terminal_id) == -32004
+        await socket.close()
+
+    run(scenario)
+
+
+def test_closing_a_terminal_ends_what_left_both_its_process_tree_and_its_session_unless_told_to_stay(owner_device):
+    # The subshell exits at once: its setsid children belong to no process of the terminal, nor to its session.
+    program = (
+        '(setsid sleep 600 & echo "escaped=$!"; env -u T3SITE_TERMINAL_ID setsid sleep 600 & echo "kept=$!"); '
+        'echo "shell=$$ ready"; exec sleep 600'
+    )
+
+    async def scenario():
+        socket = await Socket.open(owner_device)
+        terminal_id = (await socket.call("terminal.open", command=["sh", "-c", program], **SIZE))["terminalId"]
+        output = await socket.output_until(terminal_id, " ready")
+        [escaped], [kept] = pids_in(output, "escaped"), pids_in(output, "kept")
+        try:
+            leader = psutil.Process(registry.get(terminal_id).pid)
+            assert escaped not in [child.pid for child in leader.children(recursive=True)]
+            assert os.getsid(escaped) != leader.pid
+            await socket.call("terminal.close", terminalId=terminal_id)
+            assert await asyncio.to_thread(wait_until_gone, [escaped]) == []
+            assert not gone(kept)
+        finally:
+            for pid in (escaped, kept):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
         await socket.close()
 
     run(scenario)

@@ -1,4 +1,4 @@
-"""A terminal's record, so other processes (the `project` command) can see it and stop it."""
+"""A terminal's record, so other processes (the `project` command, the next server) can see it and stop it."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from django.db import models
 from t3site import clock
 from workspace.terminals import process
 
-# Between SIGHUP and SIGKILL when another process stops a terminal.
+# Between SIGHUP and SIGKILL when another process stops a terminal, or a server ends what a dead one left.
 KILL_GRACE_SECONDS = 1.0
+# A process's start time is known to about a second (the boot time it counts from is whole seconds).
+START_TIME_PRECISION_SECONDS = 2.0
 
 
 class TerminalRecordQuerySet(models.QuerySet):
@@ -31,6 +33,23 @@ class TerminalRecordManager(models.Manager.from_queryset(TerminalRecordQuerySet)
         """
         self.filter(pk=terminal_id).update(exited_at=clock.now(), exit_code=exit_code)
 
+    def end_leftovers(self) -> int:
+        """End what the terminals of dead servers left running; mark them exited; return how many terminals.
+
+        A server killed with SIGKILL marks nothing: its PTYs close, which hangs up
+        the programs, but what ignores SIGHUP (``nohup``) or left the session
+        (``setsid``) lives on. Only processes of this user that carry the marker
+        of one of these terminals are signalled: SIGHUP, then SIGKILL after
+        KILL_GRACE_SECONDS. Blocks up to that long.
+        """
+        leftovers = [record for record in self.running() if not record.server_alive()]
+        if not leftovers:
+            return 0
+        ids = [record.id for record in leftovers]
+        process.end(lambda: process.marked_processes(ids), KILL_GRACE_SECONDS)
+        self.filter(pk__in=ids, exited_at__isnull=True).update(exited_at=clock.now())
+        return len(leftovers)
+
 
 class TerminalRecord(models.Model):
     id = models.CharField(primary_key=True, max_length=32, editable=False)
@@ -39,7 +58,8 @@ class TerminalRecord(models.Model):
     )
     cwd = models.CharField(max_length=4096)
     command = models.JSONField(default=list)
-    # The process group leader of the terminal's program, and the server process that owns the PTY.
+    # The terminal's program, which leads its session and process group (their ids are this pid), and the
+    # server process that owns the PTY. Every process the terminal starts also carries T3SITE_TERMINAL_ID=id.
     pid = models.IntegerField(null=True, blank=True)
     server_pid = models.IntegerField()
     created_at = models.DateTimeField(default=clock.now)
@@ -58,9 +78,24 @@ class TerminalRecord(models.Model):
         """Return whether the terminal may still run: not marked exited, and its server process alive.
 
         A server that died without marking its terminals closed their PTYs as it
-        died, which hung up their programs.
+        died, which hung up their programs; what outlived that is for
+        ``end_leftovers``.
         """
-        return self.exited_at is None and self.pid is not None and psutil.pid_exists(self.server_pid)
+        return self.exited_at is None and self.pid is not None and self.server_alive()
+
+    def server_alive(self) -> bool:
+        """Return whether the server process that opened this terminal still runs.
+
+        Its pid may belong to a newer process by now, even to the server that
+        asks: a process that started after the terminal opened is not its server.
+        """
+        try:
+            started = psutil.Process(self.server_pid).create_time()
+        except psutil.NoSuchProcess:
+            return False
+        except psutil.AccessDenied:  # another user's process: not a server of ours, but never assume it dead
+            return True
+        return started <= self.created_at.timestamp() + START_TIME_PRECISION_SECONDS
 
     def kill(self) -> None:
         """Stop every process of this terminal from any process: SIGHUP, then SIGKILL after a grace.
@@ -69,4 +104,4 @@ class TerminalRecord(models.Model):
         EOF, marks the record exited and sends ``terminal.exit`` to its sockets.
         """
         if self.is_live():
-            process.kill_session(self.pid, KILL_GRACE_SECONDS)
+            process.kill_session(self.pid, self.id, KILL_GRACE_SECONDS)

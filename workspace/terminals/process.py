@@ -4,12 +4,17 @@ The program leads a new session (``start_new_session``) with the PTY as its
 controlling terminal, so the shell gets job control, resizes reach the
 foreground job as SIGWINCH, and the session id names every process the
 terminal started, even ones that left the process tree or their process group.
+What leaves the session too (``setsid cmd &``) still carries the terminal's
+marker, ``T3SITE_TERMINAL_ID`` in its environment, which every descendant
+inherits: session and marker together find them all, and the marker alone finds
+what a server that died (kill -9) left behind, since the next server cannot
+trust a session id whose leader is gone.
 
-subprocess cannot make a PTY the controlling terminal, and Python code between
-fork and exec (``preexec_fn``) can deadlock a server that runs threads. So the
-new session leader is first ``/bin/sh``, which opens the PTY's slave by name
-(a session leader without a terminal that opens one acquires it: Linux, as
-System V did) and then becomes the program with ``exec``, keeping its pid.
+subprocess cannot make a PTY the controlling terminal, nor reset the signals a
+server started under ``nohup`` ignores, and Python code between fork and exec
+(``preexec_fn``) can deadlock a server that runs threads. So the new session
+leader is first ``launch.py`` in a fresh interpreter, which does both and then
+becomes the program with ``exec``, keeping its pid.
 """
 
 from __future__ import annotations
@@ -21,8 +26,10 @@ import shutil
 import signal
 import struct
 import subprocess
+import sys
 import termios
 import time
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 import psutil
@@ -31,9 +38,12 @@ TERM = "xterm-256color"
 # Environment of the server that must not leak into the user's programs: a Django
 # project run in the terminal would otherwise load t3site's settings.
 SERVER_ONLY_ENV = ("DJANGO_SETTINGS_MODULE",)
+# Inherited by every process a terminal starts, naming the terminal. A program meant to outlive its
+# terminal unsets it (`env -u T3SITE_TERMINAL_ID setsid CMD &`).
+MARKER_ENV = "T3SITE_TERMINAL_ID"
 KILL_CHECK_INTERVAL_SECONDS = 0.05
-# Run as the session leader: open the terminal named by $1 (it becomes the controlling terminal), then exec the rest.
-_TAKE_TERMINAL_AND_EXEC = ': <>"$1"; shift; exec "$@"'
+# The session leader before it becomes the program: -I -S so no PYTHON* variable or site package of the user's runs.
+_LAUNCH = [sys.executable, "-I", "-S", str(Path(__file__).with_name("launch.py"))]
 
 
 def user_shell() -> str:
@@ -56,11 +66,12 @@ def program_argv(command: str | list[str] | None) -> list[str]:
     return list(command)
 
 
-def program_env() -> dict[str, str]:
-    """Return the environment of a terminal's program: the server's, as a terminal emulator would set it."""
+def program_env(terminal_id: str) -> dict[str, str]:
+    """Return the environment of terminal ``terminal_id``'s program: the server's, as a terminal emulator sets it."""
     env = {name: value for name, value in os.environ.items() if name not in SERVER_ONLY_ENV}
     env["TERM"] = TERM
     env["COLORTERM"] = "truecolor"
+    env[MARKER_ENV] = terminal_id
     return env
 
 
@@ -71,18 +82,20 @@ def _check_program(program: str, cwd: Path, env: dict[str, str]) -> None:
         raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), program)
 
 
-def spawn(argv: list[str], cwd: Path, cols: int, rows: int) -> tuple[subprocess.Popen, int]:
+def spawn(terminal_id: str, argv: list[str], cwd: Path, cols: int, rows: int) -> tuple[subprocess.Popen, int]:
     """Start ``argv`` in ``cwd`` on a new PTY of ``cols`` x ``rows``; return the process and the master fd.
 
-    The master is non-blocking and not inherited. Raise OSError when the program cannot start.
+    The program starts with every signal's default action and none blocked,
+    whatever the server inherited. The master is non-blocking and not
+    inherited. Raise OSError when the program cannot start.
     """
-    env = program_env()
+    env = program_env(terminal_id)
     _check_program(argv[0], cwd, env)
     master, slave = os.openpty()
     try:
         set_size(slave, cols, rows)
         process = subprocess.Popen(
-            ["/bin/sh", "-c", _TAKE_TERMINAL_AND_EXEC, "sh", os.ttyname(slave), *argv],
+            [*_LAUNCH, *argv],
             stdin=slave,
             stdout=slave,
             stderr=slave,
@@ -110,11 +123,12 @@ def exit_code(returncode: int) -> int:
     return 128 - returncode if returncode < 0 else returncode
 
 
-def session_processes(leader_pid: int) -> list[psutil.Process]:
-    """Return the processes a terminal started: the leader, its descendants, and its session's members.
+def session_processes(leader_pid: int, terminal_id: str) -> list[psutil.Process]:
+    """Return the processes terminal ``terminal_id`` started: the leader, its descendants, its session, its marker.
 
     Descendants alone miss a background job whose parent exited; the session
-    alone misses a child that called setsid. Together they leave no orphans.
+    alone misses a child that called setsid; the marker alone misses a program
+    that cleared its environment. Together they leave no orphans.
     """
     found: dict[int, psutil.Process] = {}
     try:
@@ -131,7 +145,30 @@ def session_processes(leader_pid: int) -> list[psutil.Process]:
                 found.setdefault(process.pid, process)
         except OSError:  # gone, or another session this platform will not tell us about
             continue
+    for process in marked_processes([terminal_id]):
+        found.setdefault(process.pid, process)
     return list(found.values())
+
+
+def marked_processes(terminal_ids: Collection[str]) -> list[psutil.Process]:
+    """Return this user's processes that carry the marker of one of ``terminal_ids``.
+
+    Terminal ids are 64 random bits: a process with one of them in its environment
+    was started by that terminal, whatever became of the server, the session or their pids.
+    """
+    wanted = set(terminal_ids)
+    uid, me = os.getuid(), os.getpid()
+    found = []
+    for process in psutil.process_iter(["uids"]) if wanted else ():
+        uids = process.info["uids"]
+        if process.pid == me or uids is None or uids.real != uid:
+            continue
+        try:
+            if process.environ().get(MARKER_ENV) in wanted:
+                found.append(process)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):  # gone, a zombie, or set-uid to someone else
+            continue
+    return found
 
 
 def send_signal(processes: list[psutil.Process], sig: int) -> None:
@@ -143,24 +180,33 @@ def send_signal(processes: list[psutil.Process], sig: int) -> None:
             continue
 
 
-def hang_up(leader_pid: int) -> list[psutil.Process]:
+def hang_up(leader_pid: int, terminal_id: str) -> list[psutil.Process]:
     """Send SIGHUP to a terminal's processes, as closing a terminal window does; return them."""
-    processes = session_processes(leader_pid)
+    processes = session_processes(leader_pid, terminal_id)
     send_signal(processes, signal.SIGHUP)
     return processes
 
 
-def kill_session(leader_pid: int, grace_seconds: float) -> None:
+def kill_session(leader_pid: int, terminal_id: str, grace_seconds: float) -> None:
     """Stop every process of a terminal: SIGHUP, then SIGKILL whatever is left after ``grace_seconds``.
 
     Blocks up to ``grace_seconds``; for callers outside the event loop (another process, a worker thread).
     """
-    processes = hang_up(leader_pid)
+    end(lambda: session_processes(leader_pid, terminal_id), grace_seconds)
+
+
+def end(find: Callable[[], list[psutil.Process]], grace_seconds: float) -> None:
+    """Send SIGHUP to the processes ``find`` returns, and SIGKILL to those left after ``grace_seconds``.
+
+    ``find`` is asked again before SIGKILL, for what was started meanwhile. Blocks up to ``grace_seconds``.
+    """
+    processes = find()
+    send_signal(processes, signal.SIGHUP)
     deadline = time.monotonic() + grace_seconds
     # Checked, never waited for: waiting would reap the server's own child and hide its exit code from it.
     while _running(processes) and time.monotonic() < deadline:
         time.sleep(KILL_CHECK_INTERVAL_SECONDS)
-    send_signal(_running(processes) + session_processes(leader_pid), signal.SIGKILL)
+    send_signal(_running(processes) + find(), signal.SIGKILL)
 
 
 def _running(processes: list[psutil.Process]) -> list[psutil.Process]:

@@ -3,7 +3,8 @@
 Terminals live in this process's memory, on its event loop: a terminal outlives
 the socket that opened it, and any socket of the server can attach to it. Each
 terminal also has a TerminalRecord row, so another process (``manage.py project
-remove --force``) can see a project's live terminals and stop them by pid.
+remove --force``) can see a project's live terminals and stop them by pid, and
+the next server can end what a server that died left running.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import time
 from pathlib import Path
 
 from channels.db import database_sync_to_async
-from django.dispatch import receiver
+from django.db import connections
 
 from pairing.models import new_id
 from t3site import lifecycle
@@ -89,10 +90,10 @@ def stop_all() -> None:
     then the records are marked exited. Sockets are going away: no notifications.
     """
     running = [terminal for terminal in _terminals.values() if not terminal.exited]
-    hung_up = [found for terminal in running for found in process.hang_up(terminal.pid)]
+    hung_up = [found for terminal in running for found in process.hang_up(terminal.pid, terminal.id)]
     deadline = time.monotonic() + CLOSE_GRACE_SECONDS
     exit_codes = {t.id: t.wait_for_program(max(0.0, deadline - time.monotonic())) for t in running}
-    survivors = [found for terminal in running for found in process.session_processes(terminal.pid)]
+    survivors = [found for terminal in running for found in process.session_processes(terminal.pid, terminal.id)]
     process.send_signal(hung_up + survivors, signal.SIGKILL)
     for terminal in running:
         exit_code = exit_codes[terminal.id]
@@ -109,9 +110,34 @@ def stop_all() -> None:
         writer.join(SHUTDOWN_RECORD_TIMEOUT_SECONDS)
 
 
-@receiver(lifecycle.server_stopping)
-def _stop_with_the_server(sender, **kwargs) -> None:
+def end_leftovers() -> None:
+    """End what the terminals of a server that died (kill -9) on this T3SITE_HOME left running.
+
+    Runs in a thread (the server's event loop refuses database calls) so start-up
+    does not wait for the grace between SIGHUP and SIGKILL.
+    """
+    try:
+        ended = TerminalRecord.objects.end_leftovers()
+        if ended:
+            logger.info("ended what %d terminals of a server that stopped without closing them left running", ended)
+    except Exception:
+        logger.exception("could not end what terminals of an earlier server left running")
+    finally:
+        connections.close_all()  # this thread's own connection
+
+
+def _end_leftovers_with_the_server(**kwargs) -> None:
+    threading.Thread(target=end_leftovers, name="terminal-leftovers", daemon=True).start()
+
+
+def _stop_with_the_server(**kwargs) -> None:
     stop_all()
+
+
+def connect_signals() -> None:
+    """Make the `serve` process end the leftovers of a dead server as it starts, and its own terminals as it stops."""
+    lifecycle.server_started.connect(_end_leftovers_with_the_server, dispatch_uid="workspace.terminals.leftovers")
+    lifecycle.server_stopping.connect(_stop_with_the_server, dispatch_uid="workspace.terminals.stop")
 
 
 def _save_record(terminal: Terminal) -> None:

@@ -122,7 +122,7 @@ class Terminal:
 
     def start(self) -> None:
         """Start the program on a new PTY and begin relaying its output. Raise OSError if it cannot start."""
-        self._process, self._master = process.spawn(self.argv, self.cwd, self.cols, self.rows)
+        self._process, self._master = process.spawn(self.id, self.argv, self.cwd, self.cols, self.rows)
         self.loop.add_reader(self._master, self._on_readable)
         self._reading = True
         self._pump_task = self.loop.create_task(self._pump())
@@ -189,10 +189,10 @@ class Terminal:
         # The last output is queued without waiting for slow readers: nobody waits for a closed terminal.
         self._closing = True
         self._wake.set()
-        hung_up = await asyncio.to_thread(process.hang_up, self.pid)
+        hung_up = await asyncio.to_thread(process.hang_up, self.pid, self.id)
         if await self._finished_within(CLOSE_GRACE_SECONDS):
             return self.exit_code
-        survivors = await asyncio.to_thread(process.session_processes, self.pid)
+        survivors = await asyncio.to_thread(process.session_processes, self.pid, self.id)
         process.send_signal(hung_up + survivors, signal.SIGKILL)
         if not await self._finished_within(KILL_WAIT_SECONDS):
             # The output never ended (a PTY held open, a stuck pump): end the terminal here all the same.
