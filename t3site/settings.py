@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "endpoints",
     "environments",
     "workspace",
+    "agents",
 ]
 
 MIDDLEWARE = [
@@ -97,6 +98,10 @@ if CONFIG.redis_url:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Where pairing.ratelimit counts failed attempts: somewhere a restart of this process cannot wipe
+# (a local-memory cache would hand a guesser a fresh budget at every restart). Redis when it is
+# the cache, else the database.
+T3SITE_FAILURE_COUNTS = "cache" if CONFIG.redis_url else "database"
 
 T3SITE_HOSTED_ORIGINS = CONFIG.hosted_origins
 T3SITE_HTTPS_ENDPOINTS = CONFIG.https_endpoints

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from websockets.sync.client import connect
 from pairing.ratelimit import AUTH_FAILURE_LIMIT
 from tests.support.e2e import REVOCATION_DEADLINE_SECONDS, pair_bearer, rpc
 from tests.support.http import request
+from tests.support.ratelimit import assert_limited_after_a_restart
 from tests.support.server import command_env, manage, start_server
 from tests.support.services import postgres_server, redis_server
 
@@ -98,6 +101,37 @@ def test_on_redis_the_failed_pairing_limit_is_shared_by_every_server_process(
         other.stop()
     counters = redis.client().keys("t3site:*ratelimit:auth:*")
     assert [int(redis.client().get(key)) for key in counters] == [AUTH_FAILURE_LIMIT]
+
+
+def test_on_redis_the_budget_survives_a_restart_and_is_kept_in_redis_not_the_database(redis, redis_env, tmp_path):
+    assert_limited_after_a_restart(tmp_path / "home", env=redis_env)
+    counters = redis.client().keys("t3site:*ratelimit:auth:*")
+    assert [int(redis.client().get(key)) for key in counters] == [AUTH_FAILURE_LIMIT]
+    with sqlite3.connect(tmp_path / "home" / "db.sqlite3") as database:
+        assert database.execute("SELECT count(*) FROM pairing_failurewindow").fetchone() == (0,)
+
+
+def test_on_postgres_two_processes_count_concurrent_guesses_in_one_budget(postgres, tmp_path):
+    url = postgres.create_database("t3site_budget")
+    servers = [start_server(tmp_path / name, env=command_env(tmp_path / name, DATABASE_URL=url)) for name in "ab"]
+    try:
+        statuses: list[int] = []
+        start = threading.Barrier(2 * AUTH_FAILURE_LIMIT)
+
+        def guess(server) -> None:
+            start.wait(timeout=10)
+            statuses.append(request("POST", f"{server.base_url}/api/auth/pair", {"token": WRONG_PAIRING_CODE}).status)
+
+        threads = [threading.Thread(target=guess, args=(servers[i % 2],)) for i in range(2 * AUTH_FAILURE_LIMIT)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert sorted(statuses) == [401] * AUTH_FAILURE_LIMIT + [429] * AUTH_FAILURE_LIMIT
+        assert postgres.query("t3site_budget", "SELECT count FROM pairing_failurewindow") == [(AUTH_FAILURE_LIMIT,)]
+    finally:
+        for server in servers:
+            server.stop()
 
 
 def test_on_postgres_serve_migrates_a_fresh_database_by_itself(server_on_postgres, postgres):

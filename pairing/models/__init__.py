@@ -1,4 +1,4 @@
-"""Pairing links, device sessions and WebSocket tickets: what lets a device in.
+"""Pairing links, device sessions, WebSocket tickets (what lets a device in), failure counts (what keeps guesses out).
 
 The raw value of every credential is returned once, by the manager method that
 makes it, and never stored: rows hold a keyed digest (pairing.tokens.digest).
@@ -19,6 +19,7 @@ from pairing.models.base import (
     new_id,
 )
 from pairing.models.devices import LINK_STATES, SESSION_STATES, DeviceSession, PairingCredential
+from pairing.models.failures import FailureWindow
 from pairing.models.tickets import WebSocketTicket
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "CredentialError",
     "DeviceSession",
     "ExpiredToken",
+    "FailureWindow",
     "InvalidLabel",
     "InvalidToken",
     "PairingCredential",
