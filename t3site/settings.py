@@ -40,7 +40,6 @@ INSTALLED_APPS = [
     "endpoints",
     "environments",
     "workspace",
-    "agents",
 ]
 
 MIDDLEWARE = [
