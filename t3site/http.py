@@ -45,8 +45,11 @@ def read_json(request: HttpRequest) -> dict[str, Any]:
         return {}
     try:
         data = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest("the request body is not valid JSON") from None
+        # JSON can escape a lone surrogate (\ud800), which no database or encoder takes: refuse it
+        # here, as the socket does, rather than fail further in.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except (ValueError, UnicodeError, RecursionError):  # RecursionError: nesting deeper than the parser goes
+        raise BadRequest("the request body is not valid JSON text") from None
     if not isinstance(data, dict):
         raise BadRequest("the request body must be a JSON object")
     return data
