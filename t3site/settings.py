@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "endpoints",
     "environments",
     "workspace",
+    "agents",
 ]
 
 MIDDLEWARE = [
