@@ -43,6 +43,25 @@ class TrustedProxyMiddleware:
         return self.get_response(request)
 
 
+class SecureCsrfCookieMiddleware:
+    """Mark the CSRF cookie ``Secure`` when the request came over HTTPS, as the session cookie is.
+
+    CSRF_COOKIE_SECURE would be all or nothing: on, no plain-http device (loopback, LAN, tailnet)
+    could use the admin's forms; off, a cookie set over HTTPS could also be sent over plain http to
+    the same host name. Per request, each device gets the cookie its connection can keep.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        cookie = response.cookies.get(settings.CSRF_COOKIE_NAME)
+        if cookie is not None and request.is_secure():
+            cookie["secure"] = True
+        return response
+
+
 class DeviceSessionMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response

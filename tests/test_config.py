@@ -162,3 +162,9 @@ def test_a_missing_client_stops_a_command_with_one_line(tmp_path):
         "Error: DATABASE_URL: PostgreSQL needs the Python package 'psycopg', which is in requirements-scale.txt, "
         f"not in the default install: {INSTALL_SCALE}"
     ]
+
+
+def test_check_deploy_has_nothing_left_to_warn_about(tmp_path):
+    result = manage(tmp_path, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout

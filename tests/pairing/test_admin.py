@@ -147,3 +147,15 @@ def test_a_pairing_link_cannot_be_edited(client):
     link, _ = PairingCredential.objects.issue(label="ipad")
     form = client.get(f"/admin/pairing/pairingcredential/{link.pk}/change/").content.decode()
     assert 'name="label"' not in form
+
+
+def test_the_csrf_cookie_is_secure_over_https_and_still_works_over_plain_http(client, settings):
+    import ipaddress
+
+    paired_browser(client)
+    over_http = client.get("/admin/pairing/devicesession/")
+    assert over_http.cookies["csrftoken"]["secure"] == ""  # a LAN or loopback browser keeps it
+    client.cookies.pop("csrftoken")
+    settings.T3SITE_TRUSTED_PROXIES = (ipaddress.ip_network("127.0.0.1/32"),)
+    over_https = client.get("/admin/pairing/devicesession/", HTTP_X_FORWARDED_PROTO="https")
+    assert over_https.cookies["csrftoken"]["secure"] is True
