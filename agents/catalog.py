@@ -52,22 +52,33 @@ class AgentSpec:
 
 
 def parse_setting(value: str) -> dict[str, list[str]]:
-    """Return the ``id -> argv`` entries of a T3SITE_AGENTS value; raise BadAgentsSetting naming a bad one."""
+    """Return the ``id -> argv`` entries of a T3SITE_AGENTS value; raise BadAgentsSetting naming a bad one.
+
+    Split as a shell splits a line of commands: a ``;`` inside quotes belongs to
+    the command (``sh -c 'a; b'``), one outside them ends the entry.
+    """
+    lexer = shlex.shlex(value, posix=True, punctuation_chars=";")
+    lexer.whitespace_split = True
+    lexer.commenters = ""  # a '#' is part of a word, as in shlex.split
+    try:
+        tokens = list(lexer)
+    except ValueError as exc:  # an unclosed quote
+        raise BadAgentsSetting(f"{AGENTS_ENV}: cannot split {value!r}: {exc}") from None
     entries: dict[str, list[str]] = {}
-    for entry in value.split(";"):
-        if not entry.strip():
+    words: list[str] = []
+    for token in [*tokens, ";"]:
+        if token.strip(";"):
+            words.append(token)
             continue
-        agent_id, equals, line = entry.partition("=")
-        agent_id = agent_id.strip()
-        if not equals or not _AGENT_ID.match(agent_id):
-            raise BadAgentsSetting(f"{AGENTS_ENV}: {entry.strip()!r} is not id=command line")
-        try:
-            argv = shlex.split(line)
-        except ValueError as exc:  # an unclosed quote
-            raise BadAgentsSetting(f"{AGENTS_ENV}: cannot split the command of {agent_id!r}: {exc}") from None
-        if not argv:
-            raise BadAgentsSetting(f"{AGENTS_ENV}: {agent_id!r} has no command")
-        entries[agent_id] = argv
+        if words:
+            agent_id, equals, program = words[0].partition("=")
+            if not equals or not _AGENT_ID.match(agent_id):
+                raise BadAgentsSetting(f"{AGENTS_ENV}: {shlex.join(words)!r} is not id=command line")
+            argv = [program, *words[1:]] if program else words[1:]
+            if not argv:
+                raise BadAgentsSetting(f"{AGENTS_ENV}: {agent_id!r} has no command")
+            entries[agent_id] = argv
+        words = []
     return entries
 
 

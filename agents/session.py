@@ -67,6 +67,7 @@ class LiveSession:
         self._stderr: agent_process.StderrTail | None = None
         self._closing = False
         self._exit_watch: asyncio.Task | None = None
+        self._background: set[asyncio.Task] = set()
 
     @property
     def state(self) -> str:
@@ -179,8 +180,13 @@ class LiveSession:
         if self.loading or not isinstance(update, dict):
             return
         self.add_update(update)
-        if update.get("sessionUpdate") == "session_info_update" and isinstance(update.get("title"), str):
-            self._set_title(update["title"])
+        title = update.get("title") if update.get("sessionUpdate") == "session_info_update" else None
+        if isinstance(title, str) and title.strip():
+            task = asyncio.get_running_loop().create_task(
+                self._change(title=" ".join(title.split())[:TITLE_MAX_LENGTH])
+            )
+            self._background.add(task)  # the loop keeps only a weak reference to a task
+            task.add_done_callback(self._background.discard)
 
     def add_update(self, update: dict) -> None:
         """Number ``update``, relay it to every attached socket and queue it for the record (no await: see attach)."""
@@ -214,8 +220,8 @@ class LiveSession:
             raise errors.SessionEnded("this session has ended")
         if self.turn is not None:
             raise errors.Busy("the agent is still working on the last prompt: wait for it, or cancel it")
-        if not self.record.title:
-            self._set_title(text)
+        # The title is the first prompt, unless the agent names the session (session_info_update).
+        title = self.record.title or " ".join(text.split())[:TITLE_MAX_LENGTH]
         # The prompt is part of the conversation: every device (and the record) shows what was asked.
         self.add_update(
             {
@@ -224,11 +230,11 @@ class LiveSession:
                 "_meta": {"t3site": {"source": "agents.prompt"}},
             }
         )
-        self.turn = asyncio.get_running_loop().create_task(self._run_turn(text))
+        self.turn = asyncio.get_running_loop().create_task(self._run_turn(text, title))
         return await asyncio.shield(self.turn)
 
-    async def _run_turn(self, text: str) -> str:
-        await self._change(state=State.WORKING, stop_reason="")
+    async def _run_turn(self, text: str, title: str) -> str:
+        await self._change(state=State.WORKING, stop_reason="", title=title)
         try:
             answer = await self.connection.prompt(session_id=self.record.acp_session_id, prompt=[acp.text_block(text)])
         except ConnectionError:
@@ -329,12 +335,6 @@ class LiveSession:
         return self.recorder.take_pending()
 
     # The record.
-
-    def _set_title(self, text: str) -> None:
-        title = " ".join(text.split())[:TITLE_MAX_LENGTH]
-        if title and title != self.record.title:
-            self.record.title = title
-            asyncio.get_running_loop().create_task(self._change(title=title))
 
     async def _change(self, **fields) -> None:
         await database_sync_to_async(self.record.change)(**fields)

@@ -104,6 +104,12 @@ class Socket:
                     return self.pending.pop(index)["params"]
             self._take(await self._frame(deadline))
 
+    async def until(self, state: str, session_id: str) -> dict:
+        """Return the next agents.state notification about ``session_id`` that says ``state``."""
+        while (params := await self.notification("agents.state", session_id))["state"] != state:
+            continue
+        return params
+
     def updates(self, session_id: str) -> list[dict]:
         """Take the agents.update notifications received so far about ``session_id``, in order."""
         taken = [frame for frame in self.pending if is_about(frame, "agents.update", session_id)]
