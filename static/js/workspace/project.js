@@ -1,5 +1,6 @@
 // One open project: its files and git panels, renaming and removing it, and
 // launching a terminal or an agent CLI in its folder.
+import { AgentsPanel } from "../agents/panel.js";
 import { busy, byId, el, errorLine, RPC_CONFLICT, selectTab } from "./dom.js";
 import { FilesPanel } from "./files.js";
 import { GitPanel } from "./git.js";
@@ -11,6 +12,7 @@ export class ProjectView {
     this.providers = null;
     this.files = new FilesPanel(app);
     this.git = new GitPanel(app);
+    this.agents = new AgentsPanel(app);
     this.launchError = errorLine(byId("project-launch-error"));
     this.manageError = errorLine(byId("project-manage-error"));
 
@@ -19,6 +21,10 @@ export class ProjectView {
     byId("tab-git").addEventListener("click", () => {
       selectTab(byId("tab-git"));
       this.git.load(this.project);
+    });
+    byId("tab-agents").addEventListener("click", () => {
+      selectTab(byId("tab-agents"));
+      this.agents.shown();
     });
     byId("project-terminal").addEventListener("click", (event) => busy(event.currentTarget, this.launchError, () => this.launch(null)));
     this.bindRename();
@@ -35,6 +41,7 @@ export class ProjectView {
     selectTab(byId("tab-files"));
     this.files.load(project);
     this.git.reset();
+    this.agents.reset(project);
     if (this.app.can("terminal")) this.loadProviders();
   }
 
