@@ -47,6 +47,12 @@ class Socket(Protocol):
     outbox: Outbox
 
 
+def explain(error: acp.RequestError) -> str:
+    """Return an agent's JSON-RPC error as a person reads it: its message, and the details it gave."""
+    details = error.data.get("details") if isinstance(error.data, dict) else None
+    return f"{error} ({details})" if isinstance(details, str) and details else str(error)
+
+
 class LiveSession:
     def __init__(self, record: AgentSession, spec: AgentSpec, root: str, updates: list[dict]) -> None:
         self.record = record
@@ -117,7 +123,7 @@ class LiveSession:
         except ConnectionError:
             raise errors.StartFailed(await self._exit_story("before it answered initialize")) from None
         except acp.RequestError as exc:
-            raise errors.StartFailed(f"{self.spec.name} refused to start: {exc}{self._said()}") from None
+            raise errors.StartFailed(f"{self.spec.name} refused to start: {explain(exc)}{self._said()}") from None
         if answer.protocol_version != acp.PROTOCOL_VERSION:
             raise errors.UnsupportedProtocol(
                 f"{self.spec.name} speaks ACP version {answer.protocol_version} and t3site speaks version "
@@ -140,7 +146,9 @@ class LiveSession:
         except acp.RequestError as exc:
             if exc.code == AUTH_REQUIRED:
                 raise errors.AuthRequired(self._sign_in_advice(answer)) from None
-            raise errors.StartFailed(f"{self.spec.name} could not open a session: {exc}{self._said()}") from None
+            raise errors.StartFailed(
+                f"{self.spec.name} could not open a session: {explain(exc)}{self._said()}"
+            ) from None
         finally:
             self.loading = False
         info = dump(answer.agent_info) if answer.agent_info else {}
@@ -241,7 +249,7 @@ class LiveSession:
             raise errors.SessionEnded(await asyncio.shield(self.ended)) from None
         except acp.RequestError as exc:
             await self._change(state=State.IDLE)
-            raise errors.AgentError(f"{self.spec.name} could not answer: {exc}") from None
+            raise errors.AgentError(f"{self.spec.name} could not answer: {explain(exc)}") from None
         finally:
             self.turn = None
         await self._change(state=State.IDLE, stop_reason=answer.stop_reason)
@@ -332,6 +340,9 @@ class LiveSession:
     def abandon(self) -> list[tuple[int, dict]]:
         """Let the agent go without a word (the server is stopping and stops it); return the updates not recorded."""
         self._closing = True
+        if self.connection is not None:  # its tasks end while the loop still turns, or with it
+            task = asyncio.get_running_loop().create_task(self.connection.close())
+            self._background.add(task)
         return self.recorder.take_pending()
 
     # The record.
