@@ -1,9 +1,11 @@
 """List, read and write files inside a project folder. No Django imports.
 
 Every path goes through ``paths.confine`` first, with the folders no project may reach. Writes are atomic: the new
-content goes to a temporary file in the same folder, is flushed to disk, and
-replaces the old file in one rename, so a reader (or a crash) sees the old file
-or the new one, never half of either.
+content goes to a temporary file in the same folder (one with no name while it is
+written, where the filesystem allows), is flushed to disk, and replaces the old file
+in one rename, so a reader (or a crash) sees the old file or the new one, never half
+of either; a server killed while it writes leaves no temporary file, but for the instant
+between naming the new file and the rename.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ FILE_SIZE_LIMIT_BYTES = 2 * 1024 * 1024
 LIST_ENTRY_LIMIT = 5000
 # O_NOFOLLOW makes opening a symlink fail (ELOOP) instead of following it.
 _NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
+# A nameless new file is given its name through /proc (linkat of /proc/self/fd/N).
+_UNNAMED_FILES = hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
 # Serialises the compare-and-replace of writes in this process, so of two writes
 # that expect the same old content exactly one wins and the other gets a conflict.
 _write_lock = threading.Lock()
@@ -215,9 +219,25 @@ def _current(dir_fd: int, name: str, shown: str) -> tuple[str, int] | None:
         os.close(fd)
 
 
+def _new_file(dir_fd: int, temporary: str) -> tuple[int, bool]:
+    """Open a new file in the folder for writing; return its fd and whether it has no name yet.
+
+    Where the filesystem can (O_TMPFILE, Linux), the file has no name until its content is on
+    disk: a server killed while writing (kill -9, a power cut) leaves nothing in the project.
+    Elsewhere it is the hidden ``temporary``, removed on any error short of such a kill.
+    """
+    if _UNNAMED_FILES:
+        try:
+            return os.open(".", os.O_TMPFILE | os.O_WRONLY, 0o666, dir_fd=dir_fd), True
+        except OSError as exc:
+            if exc.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+                raise
+    return os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NO_FOLLOW, 0o666, dir_fd=dir_fd), False
+
+
 def _replace(dir_fd: int, name: str, data: bytes, mode: int | None) -> None:
     temporary = f".{name}.t3site-{secrets.token_hex(6)}.tmp"
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NO_FOLLOW, 0o666, dir_fd=dir_fd)
+    fd, unnamed = _new_file(dir_fd, temporary)
     try:
         try:
             view = memoryview(data)
@@ -226,6 +246,8 @@ def _replace(dir_fd: int, name: str, data: bytes, mode: int | None) -> None:
             if mode is not None:  # keep an executable script executable
                 os.fchmod(fd, mode)
             os.fsync(fd)
+            if unnamed:  # named only now, for the instant until the rename
+                os.link(f"/proc/self/fd/{fd}", temporary, dst_dir_fd=dir_fd)
         finally:
             os.close(fd)
         os.replace(temporary, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)

@@ -12,6 +12,7 @@ import json
 import subprocess
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
@@ -146,14 +147,13 @@ def refusal_of(server: RunningServer, caller: Caller) -> tuple[int, list[str]]:
         return ws.close_code, answered
 
 
-def add_project(server: RunningServer, folder) -> str:
-    """Add ``folder`` (made a git repository with one commit) as a project; return its id."""
+def add_project(ws, folder: Path) -> str:
+    """Make ``folder`` a git repository with one commit, add it as a project over ``ws``; return its id."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "README.md").write_text("hello\n")
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
     for step in (["init", "-q"], ["add", "."], ["commit", "-qm", "first"]):
         subprocess.run([*git, *step], cwd=folder, check=True, capture_output=True)
-    added = manage(server.home, "project", "add", str(folder))
-    assert added.returncode == 0, added.stderr
-    projects = json.loads(manage(server.home, "project", "list", "--json").stdout)
-    return next(p["id"] for p in projects if p["path"] == str(folder.resolve()))
+    added = ask(ws, "projects.add", {"path": str(folder)})
+    assert "result" in added, added
+    return added["result"]["project"]["id"]

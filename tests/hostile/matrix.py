@@ -89,7 +89,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/admin/", (ADMIN,), "the admin: pairing links, devices, connection settings", "admin"),
 )
 
-# The socket: opening /ws needs a live session; each method then needs its scope (CONTRACT section 5).
+# The socket: opening /ws needs a live session; each method then needs its scope (docs/contract.md section 5).
 # `read` and `write` reach only inside existing projects; what reaches beyond them needs `terminal`.
 SOCKET_NEEDS = PAIRED
 METHODS: dict[str, str] = {
@@ -114,6 +114,15 @@ METHODS: dict[str, str] = {
     "terminal.close": TERMINAL,
     "terminal.list": TERMINAL,
     "providers.list": READ,
+    # Coding agents (docs/contract.md section 9): watching is reading; starting or steering one runs programs.
+    "agents.list": READ,
+    "agents.sessions": READ,
+    "agents.attach": READ,
+    "agents.start": TERMINAL,
+    "agents.prompt": TERMINAL,
+    "agents.respond": TERMINAL,
+    "agents.cancel": TERMINAL,
+    "agents.close": TERMINAL,
 }
 
 

@@ -20,6 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from websockets.exceptions import ConnectionClosed
 
+from agents.catalog import KNOWN_AGENTS
 from tests.hostile.callers import ANSWER_TIMEOUT_SECONDS, add_project, ask, registered_methods, socket_for
 from tests.hostile.conftest import fuzz
 from tests.hostile.strategies import (
@@ -34,7 +35,7 @@ from tests.hostile.strategies import (
 )
 from workspace import rpc
 
-# CONTRACT section 5's codes for a request the server understood and refused. -32603 is
+# docs/contract.md section 5's codes for a request the server understood and refused. -32603 is
 # documented too, but means the server failed: a hostile input must never get it.
 DOCUMENTED_CODES = {
     rpc.PARSE_ERROR,
@@ -70,9 +71,9 @@ class Arena:
 @pytest.fixture(scope="module")
 def arena(hostile_server, minter, tmp_path_factory):
     scratch = tmp_path_factory.mktemp("scratch")
-    project_id = add_project(hostile_server, tmp_path_factory.mktemp("work") / "project")
     with ExitStack() as sockets:
         owner = sockets.enter_context(socket_for(hostile_server, minter.live("owner")))
+        project_id = add_project(owner, tmp_path_factory.mktemp("work") / "project")
         # Frames are thrown by a read+write device: nothing it sends starts a program or drops a project.
         framer = sockets.enter_context(socket_for(hostile_server, minter.live("framer", "read", "write")))
         bystander = sockets.enter_context(socket_for(hostile_server, minter.live("bystander", "read")))
@@ -81,7 +82,7 @@ def arena(hostile_server, minter, tmp_path_factory):
 
 
 def known_params(name: str, arena: Arena) -> tuple[dict[str, st.SearchStrategy], dict[str, st.SearchStrategy]]:
-    """Return the parameters CONTRACT section 5 gives ``name`` (optional ones, always-sent ones), hostile.
+    """Return the parameters docs/contract.md section 5 gives ``name`` (optional ones, always-sent ones), hostile.
 
     A real project or terminal id is offered where the call cannot remove it; folders that
     would be made or added stay under the scratch folder, or are places that must be refused.
@@ -122,6 +123,17 @@ def known_params(name: str, arena: Arena) -> tuple[dict[str, st.SearchStrategy],
         "terminal.write": {"terminalId": terminal, "data": ODD_VALUES},
         "terminal.resize": {"terminalId": terminal, "cols": size, "rows": size},
         "terminal.close": {"terminalId": ODD_VALUES},
+        # No agent is started: an agentId is never one the server knows.
+        "agents.start": {
+            "projectId": project,
+            "agentId": ODD_VALUES.filter(lambda value: not isinstance(value, str) or value not in KNOWN_AGENTS),
+        },
+        "agents.sessions": {"projectId": project},
+        "agents.attach": {"sessionId": ODD_VALUES, "after": st.one_of(st.integers(), ODD_VALUES)},
+        "agents.prompt": {"sessionId": ODD_VALUES, "text": ODD_VALUES},
+        "agents.respond": {"sessionId": ODD_VALUES, "requestId": ODD_VALUES, "optionId": ODD_VALUES},
+        "agents.cancel": {"sessionId": ODD_VALUES},
+        "agents.close": {"sessionId": ODD_VALUES},
     }.get(name, {})
     return optional, ({"command": command} if name == "terminal.open" else {})
 
