@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import shlex
+import signal
 import sys
+from pathlib import Path
 
 import psutil
 import pytest
@@ -119,3 +122,24 @@ def test_closing_a_session_ends_the_agent_and_everything_it_started(owner_device
     [terminal] = [t for t in terminals if t["terminalId"] == terminal_id]
     assert terminal["exited"]
     assert AgentSession.objects.get().state == "ended"
+
+
+def test_an_agent_starts_with_every_signals_default_action_even_from_a_server_under_nohup(
+    owner_device, project, scripted_agents
+):
+    def ignored_signals(pid: int) -> int:
+        status = Path(f"/proc/{pid}/status").read_text()
+        return int(re.search(r"^SigIgn:\s+([0-9a-f]+)", status, re.MULTILINE).group(1), 16)
+
+    async def scenario():
+        phone = await Socket.open(owner_device)
+        session_id = (await phone.call("agents.start", projectId=project.id, agentId="chat"))["sessionId"]
+        record = await database_sync_to_async(AgentSession.objects.get)(pk=session_id)
+        return ignored_signals(record.pid)
+
+    hangup_ignored = signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as `nohup manage.py serve &` leaves it
+    try:
+        ignored = run(scenario)
+    finally:
+        signal.signal(signal.SIGHUP, hangup_ignored)
+    assert not ignored & (1 << (signal.SIGHUP - 1)), f"SigIgn {ignored:x}"
