@@ -132,3 +132,30 @@ def test_a_second_device_sees_the_conversation_so_far_and_the_answer_given_on_th
     phone.sees_in("#agent-stream", "Left notes.txt alone.")
     assert phone.text_of("#agent-permissions") == ""  # answered on the tablet, gone from the phone
     tablet.sees_in("#agent-stream .tool", "failed")
+
+
+def test_a_phone_that_loses_its_connection_mid_answer_gets_the_whole_answer_once(agents_server, people, tmp_path):
+    server, env = agents_server
+    project = tmp_path / "shop"
+    project.mkdir()
+    assert manage(server.home, "project", "add", str(project), env=env).returncode == 0
+    prompt = " ".join(f"w{n}" for n in range(60))  # streamed a word every 20 ms: over a second
+
+    phone = people("phone")
+    phone.opens(server.printed["Pairing URL"])
+    phone.taps("#project-list [data-project-id]")
+    phone.taps("#tab-agents")
+    phone.chooses("#agent-choice", "chat")
+    phone.taps_text("Start")
+    phone.sees_in("#agent-state", "ready")
+    phone.types("#agent-prompt", prompt)
+    phone.taps("#agent-send")
+    phone.sees_in("#agent-stream .message.agent", "w5")
+    phone.driver.execute_script("window.t3site.rpc.socket.close()")  # the train enters a tunnel
+
+    phone.sees_in("#agent-stream .message.agent", f"You said: {prompt}")
+    phone.sees_in("#agent-state", "ready")
+    assert phone.text_of("#agent-stream .message.agent") == f"You said: {prompt}"  # nothing twice, nothing lost
+    # The prompt went before the connection did: it is not offered again, and no error says otherwise.
+    assert phone.driver.execute_script("return document.getElementById('agent-prompt').value") == ""
+    assert not phone.is_shown("#agent-error")

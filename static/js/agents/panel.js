@@ -201,7 +201,10 @@ export class AgentsPanel {
     try {
       await this.app.rpc.call("agents.prompt", { sessionId: this.sessionId, text });
     } catch (error) {
-      if (!prompt.value) prompt.value = text;  // nothing was said: keep what was typed
+      // The connection dropped after the prompt left: the turn goes on on the server, and the replay
+      // after the reconnect shows it. Otherwise nothing was said: keep what was typed.
+      if (error.message === "connection closed") return;
+      if (!prompt.value) prompt.value = text;
       this.talkError.show(error);
     }
   }
