@@ -69,12 +69,17 @@ class Minter:
         assert issued.returncode == 0, issued.stderr
         return json.loads(issued.stdout)
 
+    def link(self, **body) -> dict:
+        """Make a pairing link through the API as the owner; return its answer (token included)."""
+        made = self._as_owner("POST", "/api/auth/pairing-links", body)
+        assert made.status == 201, made.body
+        return made.json
+
     def live(self, name: str, *scopes: str) -> Caller:
         """Return a session paired through a link that grants ``scopes`` (no scopes: an owner link)."""
-        body = {"role": "client", "scopes": list(scopes)} if scopes else {"role": "owner"}
-        link = self._as_owner("POST", "/api/auth/pairing-links", {**body, "label": f"hostile {name}"})
-        assert link.status == 201, link.body
-        paired = pair_bearer(self.server, link.json["token"], label=f"hostile {name}")
+        grant = {"role": "client", "scopes": list(scopes)} if scopes else {"role": "owner"}
+        link = self.link(**grant, label=f"hostile {name}")
+        paired = pair_bearer(self.server, link["token"], label=f"hostile {name}")
         return Caller(name, paired["sessionToken"], paired["sessionId"], tuple(paired["scopes"]))
 
     def revoked(self) -> Caller:
