@@ -23,6 +23,7 @@ import acp
 from acp.connection import StreamDirection, StreamEvent
 from channels.db import database_sync_to_async
 
+import t3site
 from agents import errors
 from agents import process as agent_process
 from agents.catalog import AgentSpec
@@ -39,7 +40,7 @@ logger = logging.getLogger("t3site.agents")
 START_TIMEOUT_SECONDS = 60.0
 # After the agent's stdout closed, how long to wait for its exit code to say how it ended.
 EXIT_WAIT_SECONDS = 2.0
-CLIENT_INFO = {"name": "t3site", "title": "t3site", "version": "1"}
+CLIENT_INFO = {"name": "t3site", "title": "t3site", "version": t3site.__version__}
 AUTH_REQUIRED = -32000
 
 
@@ -158,11 +159,14 @@ class LiveSession:
         )  # fmt: skip
 
     def _sign_in_advice(self, answer) -> str:
-        methods = ", ".join(dump(method).get("name", "?") for method in answer.auth_methods or [])
-        offered = f" It offers: {methods}." if methods else ""
+        offered = []
+        for method in map(dump, answer.auth_methods or []):
+            described = f" ({method['description']})" if method.get("description") else ""
+            offered.append(f"{method.get('name', method.get('id', '?'))}{described}")
+        how = f"It offers: {'; '.join(offered)}." if offered else "docs/agents.md says how for each agent."
         return (
-            f"{self.spec.name} needs you to sign in first: run `{self.spec.argv[0]}` in a terminal on the server "
-            f"(the Terminals tab works), sign in, then start it here again.{offered}"
+            f"{self.spec.name} needs you to sign in first. {how} Sign in in a terminal on the server (the "
+            f"Terminals tab works), then start {self.spec.name} here again."
         )
 
     async def _exit_story(self, when: str) -> str:

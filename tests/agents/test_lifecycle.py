@@ -40,7 +40,7 @@ def test_it_lists_the_known_agents_and_the_configured_ones_with_whether_each_is_
 @pytest.mark.parametrize(
     ("agent_id", "code", "says"),
     [
-        ("auth", -32603, "auth needs you to sign in first: run `"),
+        ("auth", -32603, "auth needs you to sign in first. It offers: Log in with Example."),
         ("future", -32603, "speaks ACP version 2 and t3site speaks version 1: update"),
         ("missing", -32004, "is not installed: `/nowhere/agent` is not on the server's PATH"),
         ("silent", -32603, "stopped before it answered initialize (exit code 7). It said:\ncannot start here"),
@@ -71,7 +71,10 @@ def test_signing_in_names_the_methods_the_agent_offers(owner_device, project, sc
 
     error = run(scenario)
     assert error["data"] == {"reason": "auth_required"}
-    assert "sign in, then start it here again. It offers: Log in with Example." in error["message"]
+    assert error["message"] == (
+        "auth needs you to sign in first. It offers: Log in with Example. Sign in in a terminal on the server "
+        "(the Terminals tab works), then start auth here again."
+    )
 
 
 def test_an_agent_that_crashes_mid_turn_ends_the_session_and_says_why(owner_device, project, scripted_agents):
