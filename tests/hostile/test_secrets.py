@@ -50,15 +50,32 @@ class Scenario:
         assert reply.status >= 400, reply.body
         self.error_answers.append(reply.body.decode())
 
-    def cli(self, *args: str, home: Path | None = None) -> str:
-        done = manage(home or self.server.home, *args)
-        assert done.returncode == 0, done.stderr
-        return done.stdout
-
     def cli_error(self, *args: str) -> None:
         done = manage(self.server.home, *args)
         assert done.returncode != 0, done.stdout
         self.error_answers.append(done.stdout + done.stderr)
+
+
+_MARK = "---- command ----"
+
+
+def run_commands(home: Path, commands: list[list[str]]) -> list[str]:
+    """Run management commands in one process, each as `manage.py` would run it; return each one's output.
+
+    One Python start-up for many commands keeps the suite fast; `manage()` still runs the command
+    whose error a person would read (one line on stderr).
+    """
+    code = (
+        "from django.core.management import call_command\n"
+        f"for args in {commands!r}:\n"
+        f"    print({_MARK!r}, flush=True)\n"
+        "    call_command(*args)\n"
+    )
+    done = manage(home, "shell", "-c", code)
+    assert done.returncode == 0, done.stderr
+    outputs = done.stdout.split(_MARK + "\n")[1:]
+    assert len(outputs) == len(commands), done.stdout
+    return outputs
 
 
 def stored_secrets(home: Path) -> set[str]:
@@ -93,24 +110,41 @@ def run_scenario(server, backend) -> Scenario:
     )
     scene.refused(scene.api("POST", "/api/auth/ws-ticket", caller=phone))
 
-    # A link made with the CLI and claimed; its session revoked with the CLI.
-    cli_link = json.loads(scene.cli("auth", "pairing", "create", "--label", "tablet", "--json"))
-    tablet = pair_bearer(server, cli_link["token"], label="tablet")
-    scene.keep(cli_link["token"], tablet["sessionToken"])
-    scene.cli("auth", "session", "revoke", tablet["sessionId"])
-    scene.refused(scene.api("GET", "/api/environments", caller=Caller("tablet", tablet["sessionToken"])))
+    # Two links made with the CLI, and a bearer for a script issued by it.
+    made = run_commands(
+        server.home,
+        [
+            ["auth", "pairing", "create", "--label", "tablet", "--json"],
+            ["auth", "pairing", "create", "--json"],
+            ["auth", "session", "issue", "--role", "client", "--label", "script", "--json"],
+        ],
+    )
+    cli_link, unused_cli, script = (json.loads(output) for output in made)
 
-    # Links revoked before use, one by the CLI and one by the API; then tried.
-    unused_cli = json.loads(scene.cli("auth", "pairing", "create", "--json"))
+    # The first CLI link is claimed; a link made through the API is left unused.
+    tablet = pair_bearer(server, cli_link["token"], label="tablet")
     unused_api = scene.api("POST", "/api/auth/pairing-links", {"role": "owner"}).json
-    scene.keep(unused_cli["token"], unused_api["token"])
-    scene.cli("auth", "pairing", "revoke", unused_cli["id"])
+    scene.keep(cli_link["token"], tablet["sessionToken"], unused_cli["token"], unused_api["token"])
+
+    # The tablet is revoked with the CLI, the unused links by the CLI and the API; the backend is
+    # saved with `environments add` (its bearer lives in this server's credential file).
+    run_commands(
+        server.home,
+        [
+            ["auth", "session", "revoke", tablet["sessionId"]],
+            ["auth", "pairing", "revoke", unused_cli["id"]],
+            ["environments", "add", backend.printed["Pairing URL"], "--label", "build box"],
+        ],
+    )
     assert scene.api("DELETE", f"/api/auth/pairing-links/{unused_api['id']}").json["revoked"]
+    scene.refused(scene.api("GET", "/api/environments", caller=Caller("tablet", tablet["sessionToken"])))
     for code in (unused_cli["token"], unused_api["token"]):
         scene.refused(request("POST", f"{server.base_url}/api/auth/pair", {"token": code}))
+    scene.cli_error("environments", "add", backend.printed["Pairing URL"])
+    stored = json.loads((server.home / "environment-credentials.json").read_text())["credentials"]
+    scene.keep(backend.token, *(entry["sessionToken"] for entry in stored.values()))
 
-    # A bearer for a script, issued by the CLI, used on the socket with a ticket, then revoked through the API.
-    script = json.loads(scene.cli("auth", "session", "issue", "--role", "client", "--label", "script", "--json"))
+    # The script's bearer mints tickets, one used on the socket and one left; then it is revoked through the API.
     scripted = Caller("script", script["sessionToken"], script["sessionId"])
     used_ticket = scene.api("POST", "/api/auth/ws-ticket", caller=scripted).json["ticket"]
     spare_ticket = scene.api("POST", "/api/auth/ws-ticket", caller=scripted).json["ticket"]
@@ -122,12 +156,6 @@ def run_scenario(server, backend) -> Scenario:
         ws.recv(timeout=5)
     assert scene.api("DELETE", f"/api/auth/sessions/{scripted.session_id}").json["revoked"]
     scene.refused(scene.api("POST", "/api/auth/ws-ticket", caller=scripted))
-
-    # The backend saved with `environments add`: its bearer lives in this server's credential file.
-    scene.cli("environments", "add", backend.printed["Pairing URL"], "--label", "build box")
-    scene.cli_error("environments", "add", backend.printed["Pairing URL"])
-    stored = json.loads((server.home / "environment-credentials.json").read_text())["credentials"]
-    scene.keep(backend.token, *(entry["sessionToken"] for entry in stored.values()))
 
     scene.keep(*stored_secrets(server.home), *stored_secrets(backend.home))
     return scene
@@ -167,20 +195,14 @@ LISTINGS = [
     )
     for flag in ((), ("--json",))
 ]
-_MARK = "---- listing ----"
 
 
 @pytest.fixture(scope="module")
 def listings(scene) -> dict[str, str]:
-    """Run every listing command in one process (each as `manage.py` would run it), by its command line."""
-    code = (
-        "from django.core.management import call_command\n"
-        f"for args in {LISTINGS!r}:\n"
-        f"    print({_MARK!r}, flush=True)\n"
-        "    call_command(*args)\n"
-    )
-    shown = scene.cli("shell", "-c", code).split(_MARK + "\n")[1:]
-    return {" ".join(args): text for args, text in zip(LISTINGS, shown, strict=True)}
+    """Every listing command's output, by its command line."""
+    return {
+        " ".join(args): text for args, text in zip(LISTINGS, run_commands(scene.server.home, LISTINGS), strict=True)
+    }
 
 
 @pytest.mark.parametrize("listing", [" ".join(args) for args in LISTINGS])
