@@ -5,13 +5,17 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 ARGS ?=
+# The benchmark's own environment (make bench): Jupyter Server's dependencies never reach $(VENV).
+BENCH_VENV ?= .venv-bench
+BENCH_PY := $(BENCH_VENV)/bin/python
 
-.PHONY: serve test lint format system-deps clean
+.PHONY: serve test bench bench-smoke lint format system-deps clean
 
 # pip's own lines show what is being installed. Wheels only where one exists (no builds), and no
 # bytecode compiled up front: Python compiles the modules t3site imports when it first imports them,
 # a fraction of what the packages ship. (bench/first_start.py measures this; docs/benchmarks.md.)
-PIP_INSTALL := $(PY) -m pip install --disable-pip-version-check --no-compile --prefer-binary
+PIP_FLAGS := --disable-pip-version-check --no-compile --prefer-binary
+PIP_INSTALL := $(PY) -m pip install $(PIP_FLAGS)
 
 $(VENV)/.runtime-installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "t3site needs Python 3.11 or newer")'
@@ -25,6 +29,13 @@ $(VENV)/.dev-installed: $(VENV)/.runtime-installed requirements-dev.txt requirem
 	$(PIP_INSTALL) -r requirements-dev.txt
 	@touch $@
 
+# t3site's requirements and its peer, Jupyter Server with terminado, pinned (requirements-bench.txt).
+$(BENCH_VENV)/.installed: requirements.txt requirements-bench.txt
+	@test -x $(BENCH_PY) || { echo "t3site: creating the benchmark environment $(BENCH_VENV) (first run only)"; $(PYTHON) -m venv $(BENCH_VENV); }
+	@echo "t3site: installing t3site and Jupyter Server (requirements-bench.txt) into $(BENCH_VENV)"
+	$(BENCH_PY) -m pip install $(PIP_FLAGS) -r requirements-bench.txt
+	@touch $@
+
 serve: $(VENV)/.runtime-installed
 	@echo "t3site: starting the server"
 	@$(PY) manage.py serve $(ARGS)
@@ -35,8 +46,17 @@ serve: $(VENV)/.runtime-installed
 system-deps:
 	@bash scripts/ensure-system-deps
 
-test: $(VENV)/.dev-installed system-deps
+# The suite includes tests/test_bench_smoke.py (make bench-smoke), hence the benchmark environment.
+test: $(VENV)/.dev-installed $(BENCH_VENV)/.installed system-deps
 	$(PY) -m pytest $(ARGS)
+
+# t3site and Jupyter Server side by side, BENCH_ROUNDS rounds (default 3): docs/benchmarks.md.
+bench: $(BENCH_VENV)/.installed
+	$(BENCH_PY) -m bench $(ARGS)
+
+# One tiny round of every workload (under a minute), so the harness cannot rot.
+bench-smoke: $(BENCH_VENV)/.installed
+	$(BENCH_PY) -m bench --smoke $(ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check .
@@ -47,4 +67,4 @@ format: $(VENV)/.dev-installed
 	$(PY) -m ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,311 @@
+"""What is measured side by side: the machine's own limits, Jupyter Server and t3site.
+
+Each target answers the same questions in its own terms: where its authenticated trivial GET is,
+how to open a terminal, how to open an answered WebSocket, which process holds the sockets, and
+how to start a fresh process of it for the cold start. The workloads never ask which one it is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import secrets
+import sys
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from websockets.asyncio.client import ClientConnection
+
+from bench import httpclient
+from bench.processes import (
+    Server,
+    clean_env,
+    free_port,
+    spawn,
+    wait_for_line,
+    wait_until_answered,
+    wait_until_listening,
+)
+from bench.terminals import SHELL, JupyterChannel, PtyChannel, T3siteChannel
+from bench.wsclient import ANSWER_TIMEOUT_SECONDS, RpcSocket, open_socket
+
+HARNESS_ROOT = Path(__file__).resolve().parents[1]
+MANAGE_TIMEOUT_SECONDS = 120
+
+
+def _authenticated(answer: httpclient.Answer) -> bool:
+    return answer.status == 200 and answer.json().get("authenticated") is True
+
+
+def _ok(answer: httpclient.Answer) -> bool:
+    return answer.status == 200
+
+
+@dataclass
+class Limits:
+    """The machine: its PTY layer, a minimal asyncio HTTP server, a minimal `websockets` server."""
+
+    work: Path
+    http: Server
+    http_port: int
+    ws: Server
+    ws_port: int
+    name: str = "limit"
+    get_path: str = "/"
+    headers: dict[str, str] = field(default_factory=dict)
+    # Which way in stands for each connect row of the table: the minimal server has one.
+    connect_variants: dict[str, str] = field(default_factory=lambda: {"bearer": "plain", "ticket": "plain"})
+
+    @classmethod
+    async def start(cls, work: Path) -> Limits:
+        http_port, ws_port = free_port(), free_port()
+        http = cls._spawn_minimal(work, "http", http_port)
+        ws = cls._spawn_minimal(work, "ws", ws_port)
+        limits = cls(work, http, http_port, ws, ws_port)
+        with _stopped_on_failure(limits):
+            await wait_until_answered(http, http_port, "/", {}, _ok)
+            await wait_until_listening(ws, ws_port)
+        return limits
+
+    @staticmethod
+    def _spawn_minimal(work: Path, kind: str, port: int) -> Server:
+        command = [sys.executable, "-m", "bench.minimal", kind, str(port)]
+        return spawn(f"minimal {kind} server", command, HARNESS_ROOT, clean_env(), work / f"minimal-{kind}-{port}.log")
+
+    @property
+    def port(self) -> int:
+        return self.http_port
+
+    @property
+    def socket_server(self) -> Server:
+        return self.ws
+
+    @contextlib.asynccontextmanager
+    async def terminal(self) -> AsyncIterator[PtyChannel]:
+        channel = PtyChannel.start(clean_env())
+        try:
+            yield channel
+        finally:
+            await channel.close()
+
+    async def connect(self, variant: str) -> ClientConnection:
+        websocket = await open_socket(f"ws://{httpclient.HOST}:{self.ws_port}/")
+        await websocket.send("probe")
+        await _first_message(websocket)
+        return websocket
+
+    async def cold_start(self) -> float:
+        port = free_port()
+        server = self._spawn_minimal(self.work, "http", port)
+        try:
+            return await wait_until_answered(server, port, "/", {}, _ok)
+        finally:
+            server.stop()
+
+    def stop(self) -> None:
+        self.http.stop()
+        self.ws.stop()
+
+
+@dataclass
+class Jupyter:
+    """Jupyter Server with terminals, token auth, a throwaway root and throwaway Jupyter folders."""
+
+    work: Path
+    server: Server
+    port: int
+    token: str
+    socket_terminal: str = ""
+    name: str = "jupyter"
+    get_path: str = "/api/status"
+    # Jupyter has one way in (its token), read against both of t3site's.
+    connect_variants: dict[str, str] = field(default_factory=lambda: {"bearer": "token", "ticket": "token"})
+
+    @classmethod
+    async def start(cls, work: Path) -> Jupyter:
+        token = secrets.token_urlsafe(32)
+        port = free_port()
+        server = cls._spawn(work, "jupyter", port, token)
+        jupyter = cls(work, server, port, token)
+        with _stopped_on_failure(jupyter):
+            await wait_until_answered(server, port, jupyter.get_path, jupyter.headers, _ok)
+            # The connect and idle tests attach to one quiet terminal, as a browser tab re-attaches.
+            created = await httpclient.request(port, "POST", "/api/terminals", jupyter.headers)
+            jupyter.socket_terminal = created.json()["name"]
+        return jupyter
+
+    @staticmethod
+    def _spawn(work: Path, label: str, port: int, token: str) -> Server:
+        folders = {kind: work / label / kind for kind in ("root", "config", "data", "runtime")}
+        for folder in folders.values():
+            folder.mkdir(parents=True, exist_ok=True)
+        command = [
+            sys.executable, "-m", "jupyter_server", "--no-browser",
+            f"--ServerApp.ip={httpclient.HOST}", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={folders['root']}",
+            "--ServerApp.terminals_enabled=True",
+            f"--ServerApp.terminado_settings={json.dumps({'shell_command': SHELL})}",
+        ]  # fmt: skip
+        if os.geteuid() == 0:
+            command.append("--allow-root")  # it refuses to start as root otherwise (containers, CI)
+        env = clean_env(
+            JUPYTER_CONFIG_DIR=str(folders["config"]),
+            JUPYTER_DATA_DIR=str(folders["data"]),
+            JUPYTER_RUNTIME_DIR=str(folders["runtime"]),
+            JUPYTER_PLATFORM_DIRS="1",
+        )
+        return spawn("Jupyter Server", command, folders["root"], env, work / f"{label}-{port}.log")
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"token {self.token}"}
+
+    @property
+    def socket_server(self) -> Server:
+        return self.server
+
+    @contextlib.asynccontextmanager
+    async def terminal(self) -> AsyncIterator[JupyterChannel]:
+        channel = await JupyterChannel.open(self.port, self.headers)
+        try:
+            yield channel
+        finally:
+            await channel.close()
+
+    async def connect(self, variant: str) -> ClientConnection:
+        """Open the terminal socket (token in the header); its first message is terminado's ["setup", {}]."""
+        url = f"ws://{httpclient.HOST}:{self.port}/terminals/websocket/{self.socket_terminal}"
+        websocket = await open_socket(url, self.headers)
+        await _first_message(websocket)
+        return websocket
+
+    async def cold_start(self) -> float:
+        port = free_port()
+        server = self._spawn(self.work, "jupyter-cold", port, self.token)
+        try:
+            return await wait_until_answered(server, port, self.get_path, self.headers, _ok)
+        finally:
+            server.stop()
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+@dataclass
+class T3site:
+    """`manage.py serve` with embedded defaults and a throwaway T3SITE_HOME, paired in bearer mode."""
+
+    work: Path
+    root: Path
+    server: Server
+    port: int
+    token: str
+    cold_token: str = ""
+    name: str = "t3site"
+    get_path: str = "/api/auth/session"
+    connect_variants: dict[str, str] = field(default_factory=lambda: {"bearer": "bearer", "ticket": "ticket"})
+
+    @classmethod
+    async def start(cls, work: Path, root: Path) -> T3site:
+        port = free_port()
+        server = cls._spawn(work, root, "t3site-home", port)
+        t3site = cls(work, root, server, port, token="")
+        with _stopped_on_failure(t3site):
+            code = (await wait_for_line(server, r"^Token: (\S+)$")).group(1)
+            paired = await httpclient.request(port, "POST", "/api/auth/pair", body={"token": code, "mode": "bearer"})
+            if paired.status != 200:
+                raise server.failure(f"refused its own pairing token ({paired.status} {paired.body!r})")
+            t3site.token = paired.json()["sessionToken"]
+            if not _authenticated(await httpclient.request(port, "GET", t3site.get_path, t3site.headers)):
+                raise server.failure("does not know the session it just paired")
+            # The cold start restarts a second home, whose session is issued before any server runs on it.
+            issued = await t3site.manage("t3site-cold-home", "auth", "session", "issue", "--json")
+            t3site.cold_token = json.loads(issued)["sessionToken"]
+        return t3site
+
+    @staticmethod
+    def _spawn(work: Path, root: Path, home: str, port: int) -> Server:
+        command = [sys.executable, str(root / "manage.py"), "serve", "--port", str(port), "--no-qr"]
+        env = clean_env(T3SITE_HOME=str(work / home))
+        return spawn("t3site", command, root, env, work / f"{home}-{port}.log")
+
+    def manage_command(self, *args: str, home: str = "t3site-home") -> tuple[list[str], dict[str, str]]:
+        """Return the command line and environment of `manage.py ARGS` on one of the benchmark's homes."""
+        return [sys.executable, str(self.root / "manage.py"), *args], clean_env(T3SITE_HOME=str(self.work / home))
+
+    async def manage(self, home: str, *args: str) -> str:
+        """Run `manage.py ARGS` on one of the benchmark's homes (bounded); return its output."""
+        command, env = self.manage_command(*args, home=home)
+        process = await asyncio.create_subprocess_exec(
+            *command, cwd=self.root, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        )
+        try:
+            async with asyncio.timeout(MANAGE_TIMEOUT_SECONDS):
+                output, errors = await process.communicate()
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+        if process.returncode != 0:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{errors.decode(errors='replace')}")
+        return output.decode()
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://{httpclient.HOST}:{self.port}/ws"
+
+    @property
+    def socket_server(self) -> Server:
+        return self.server
+
+    @contextlib.asynccontextmanager
+    async def terminal(self) -> AsyncIterator[T3siteChannel]:
+        channel = await T3siteChannel.open(self.ws_url, self.headers)
+        try:
+            yield channel
+        finally:
+            await channel.close()
+
+    async def connect(self, variant: str) -> ClientConnection:
+        """Open `/ws` with the bearer header, or with a ticket fetched first; answered by `server.probe`."""
+        if variant == "ticket":
+            answer = await httpclient.request(self.port, "POST", "/api/auth/ws-ticket", self.headers)
+            rpc = await RpcSocket.open(f"{self.ws_url}?ticket={answer.json()['ticket']}")
+        else:
+            rpc = await RpcSocket.open(self.ws_url, self.headers)
+        await rpc.call("server.probe")
+        return rpc.websocket
+
+    async def cold_start(self) -> float:
+        port = free_port()
+        server = self._spawn(self.work, self.root, "t3site-cold-home", port)
+        try:
+            headers = {"Authorization": f"Bearer {self.cold_token}"}
+            return await wait_until_answered(server, port, self.get_path, headers, _authenticated)
+        finally:
+            server.stop()
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+@contextlib.contextmanager
+def _stopped_on_failure(target) -> Iterator[None]:
+    """Stop what a target started when its start fails half-way (the caller never gets it to stop)."""
+    try:
+        yield
+    except BaseException:
+        target.stop()
+        raise
+
+
+async def _first_message(websocket: ClientConnection) -> None:
+    async with asyncio.timeout(ANSWER_TIMEOUT_SECONDS):
+        await websocket.recv()
