@@ -7,8 +7,8 @@ class EnvironmentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from environments.ssh import serving
+        from environments.ssh import server_forwards
 
         # Only receivers are connected here: the forwards open when `serve` sends server_started,
         # so commands, migrations and tests that never start a server open no SSH connection.
-        serving.connect_signals()
+        server_forwards.connect_signals()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db import models, transaction
 
 from environments import credentials
-from environments.remote import log_out
+from environments.backend_pairing import log_out
 from environments.ssh.client import Ask, never_ask
 from pairing.models import LABEL_MAX_LENGTH, new_id
 from t3site import clock

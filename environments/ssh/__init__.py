@@ -1,7 +1,8 @@
 """Launch and reach t3site on other machines over SSH (paramiko): `manage.py environments ssh`.
 
-Modules: target (~/.ssh/config), client (host keys, auth), remote (probe, start or
-reuse, pair, stop, on the remote), launcher (the script that runs there), forward
-(the local port), store (how to reach each environment again), service (the steps),
-serving (the `serve` process's forwards), command (the CLI).
+Modules: target (~/.ssh/config), client (host keys, auth), remote_host (the commands
+run on the remote host: probe, start or reuse, mint a token, stop), launcher (the
+script that runs there), forward (the local port), store (how to reach each
+environment again), service (the steps), server_forwards (the forwards the `serve`
+process keeps open), command (the CLI).
 """

@@ -1,7 +1,7 @@
 """Launch or reuse t3site over SSH, pair through a forward, save the environment; and undo it.
 
 The steps of docs/contract.md §2's `environments ssh`, shared by the command,
-the `serve` process's forwards (environments.ssh.serving) and whatever else
+the `serve` process's forwards (environments.ssh.server_forwards) and whatever else
 needs to reach or stop an SSH environment.
 """
 
@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from environments import credentials
+from environments.backend_pairing import BackendError, log_out, pair
 from environments.hosts import default_label, ws_base_url
 from environments.models import Environment
-from environments.remote import BackendError, log_out, pair
 from environments.ssh import store
 from environments.ssh.client import Ask, Connection, SSHError, ask_at_terminal, connect, never_ask
 from environments.ssh.forward import Forward
-from environments.ssh.remote import Launch, Probe, RemoteT3site
+from environments.ssh.remote_host import Launch, Probe, RemoteT3site
 from environments.ssh.store import SSHRoute
 from environments.ssh.target import DEFAULT_REMOTE_DIR, Target, resolve
 from pairing.models import LABEL_MAX_LENGTH
@@ -187,13 +187,13 @@ def stop_environment(environment: Environment, *, ask: Ask = ask_at_terminal) ->
     Call it before deleting the Environment: it needs the saved route and credential.
     A server that was already running when the launcher found it (external) keeps running.
     """
-    from environments.ssh import serving
+    from environments.ssh import server_forwards
 
     route = store.get(environment.environment_id)
     # Forget the route before closing the forward: the `serve` process's reconcile would otherwise
     # open it again meanwhile, and its reconnect starts the remote server this is about to stop.
     store.delete(environment.environment_id)
-    serving.forwards.close(environment.environment_id)
+    server_forwards.forwards.close(environment.environment_id)
     if environment.kind != Environment.SSH or route is None:
         return Stopped(False, None, "No SSH launch record here: nothing to stop on the remote.")
     target = target_of(environment, route)

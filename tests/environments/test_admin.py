@@ -9,8 +9,8 @@ from django.test import RequestFactory
 
 from environments import credentials
 from environments.admin import EnvironmentAdmin
+from environments.backend_pairing import pair
 from environments.models import Environment
-from environments.remote import pair
 from tests.support.http import request
 
 pytestmark = pytest.mark.django_db

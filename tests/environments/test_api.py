@@ -10,8 +10,8 @@ import json
 import pytest
 
 from environments import credentials
+from environments.backend_pairing import pair
 from environments.models import Environment
-from environments.remote import pair
 from tests.support.http import request
 
 pytestmark = pytest.mark.django_db

@@ -7,6 +7,7 @@ import socket
 from django.core.management.base import CommandError
 
 from environments import credentials
+from environments.backend_pairing import BackendError, log_out, pair
 from environments.credentials import CredentialStoreError
 from environments.hosts import (
     BadAddress,
@@ -18,7 +19,6 @@ from environments.hosts import (
     ws_base_url,
 )
 from environments.models import Environment
-from environments.remote import BackendError, log_out, pair
 from environments.ssh.client import ask_at_terminal
 from environments.ssh.command import add_ssh_parser, run_ssh
 from pairing.models import LABEL_MAX_LENGTH

@@ -1,4 +1,4 @@
-"""Talk to another t3site backend from this server: descriptor, bearer-mode pairing, logout.
+"""Pair this server with another t3site backend over HTTP (bearer mode), and log that session out.
 
 What `manage.py environments` (and SSH launch) use to pair this server with a
 backend, in the same order as the /pair page: the code's shape is checked first

@@ -1,4 +1,4 @@
-"""What the launcher does on the remote machine, over one SSH Connection: probe, start or reuse, pair, stop.
+"""The commands run on the remote host over one SSH Connection: probe, start or reuse, mint a token, stop.
 
 No Django imports. The remote t3site lives under a base folder (default ~/.t3site):
 its checkout in `<base>/app` with its own venv `<base>/app/.venv`, its state
