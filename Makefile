@@ -10,6 +10,10 @@ BENCH_VENV ?= .venv-bench
 BENCH_PY := $(BENCH_VENV)/bin/python
 
 .PHONY: serve test bench bench-smoke lint format system-deps clean
+# A real ACP agent CLI from the npm registry, for the test of its initialize handshake
+# (tests/agents/test_real_agent_cli.py). Pinned; installed beside the project, never globally.
+AGENT_CLI_PACKAGE := @zed-industries/claude-code-acp@0.16.2
+AGENT_CLI_PREFIX := .tools/agent-cli
 
 # pip's own lines show what is being installed. Wheels only where one exists (no builds), and no
 # bytecode compiled up front: Python compiles the modules t3site imports when it first imports them,
@@ -36,6 +40,12 @@ $(BENCH_VENV)/.installed: requirements.txt requirements-bench.txt
 	$(BENCH_PY) -m pip install $(PIP_FLAGS) -r requirements-bench.txt
 	@touch $@
 
+$(AGENT_CLI_PREFIX)/.installed:
+	@command -v npm >/dev/null 2>&1 || { echo "t3site: npm is missing (Debian package npm): the real agent CLI test will be skipped"; exit 0; }
+	@echo "t3site: installing a real ACP agent CLI for the tests ($(AGENT_CLI_PACKAGE)) into $(AGENT_CLI_PREFIX)"
+	npm install --prefix $(AGENT_CLI_PREFIX) --no-audit --no-fund --loglevel=error $(AGENT_CLI_PACKAGE)
+	@touch $@
+
 serve: $(VENV)/.runtime-installed
 	@echo "t3site: starting the server"
 	@$(PY) manage.py serve $(ARGS)
@@ -47,7 +57,7 @@ system-deps:
 	@bash scripts/ensure-system-deps
 
 # The suite includes tests/test_bench_smoke.py (make bench-smoke), hence the benchmark environment.
-test: $(VENV)/.dev-installed $(BENCH_VENV)/.installed system-deps
+test: $(VENV)/.dev-installed $(BENCH_VENV)/.installed $(AGENT_CLI_PREFIX)/.installed system-deps
 	$(PY) -m pytest $(ARGS)
 
 # t3site and Jupyter Server side by side, BENCH_ROUNDS rounds (default 3): docs/benchmarks.md.
@@ -67,4 +77,4 @@ format: $(VENV)/.dev-installed
 	$(PY) -m ruff check --fix .
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) .tools .pytest_cache .ruff_cache

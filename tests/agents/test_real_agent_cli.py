@@ -1,6 +1,6 @@
 """A real agent CLI from the npm registry says hello: Claude Code's ACP adapter, with no account and no network.
 
-Installed with `npm install -g @zed-industries/claude-code-acp` (the test is skipped without it). Without a
+`make test` installs it beside the project (`.tools/agent-cli`, the Makefile's AGENT_CLI_PACKAGE). Without a
 signed-in account it cannot open a session, so the test checks what t3site can check here: the
 ``initialize`` handshake (ACP version 1, the agent named), then one clear message for the session it
 could not open, with what the agent said.
@@ -8,12 +8,17 @@ could not open, with what the agent said.
 
 from __future__ import annotations
 
-import shutil
+import os
+from pathlib import Path
 
 import pytest
 
 from agents.models import AgentSession
 from tests.agents.support import Socket, run
+from tests.support.system import require_program
+
+# Where `make test` installs the CLI (the Makefile's AGENT_CLI_PREFIX).
+INSTALLED_BIN = Path(__file__).resolve().parents[2] / ".tools" / "agent-cli" / "node_modules" / ".bin"
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,8 +26,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_claude_code_acp_answers_initialize_and_its_missing_sign_in_is_told_in_one_message(
     owner_device, project, monkeypatch
 ):
-    if shutil.which("claude-code-acp") is None:
-        pytest.skip("claude-code-acp is not installed (npm install -g @zed-industries/claude-code-acp)")
+    found = require_program(
+        "claude-code-acp",
+        "npm, then `make test` installs @zed-industries/claude-code-acp",
+        str(INSTALLED_BIN / "claude-code-acp"),
+    )
+    monkeypatch.setenv("PATH", f"{Path(found).parent}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.delenv("T3SITE_AGENTS", raising=False)
 
     async def scenario():
