@@ -28,3 +28,19 @@ class JsonForm(forms.Form):
 class RenameForm(JsonForm):
     # Longer names are cut by DeviceSession.rename, as at pairing, not refused.
     label = JsonText()
+
+
+class JsonTextList(forms.Field):
+    """A list of strings from a JSON body, or None when absent; an empty list stays empty (not absent)."""
+
+    def to_python(self, value):
+        if value is None:
+            return None
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise forms.ValidationError("must be a list of strings")
+        return value
+
+
+class TicketForm(JsonForm):
+    # Checked against the caller's scopes by WebSocketTicket.objects.issue (pairing.scopes.narrow).
+    scopes = JsonTextList(required=False)

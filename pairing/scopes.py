@@ -42,3 +42,25 @@ def resolve_scopes(role: str, requested: list[str] | tuple[str, ...] | None) -> 
     if ADMIN in wanted:
         raise ScopeError("the admin scope is owner-only")
     return [scope for scope in ALL_SCOPES if scope in wanted]
+
+
+class ScopeNotHeld(ScopeError):
+    """A narrowing asked for a scope the credential does not have."""
+
+
+def narrow(held: list[str] | tuple[str, ...], requested: list[str] | tuple[str, ...]) -> list[str]:
+    """Return ``requested`` in canonical order, a non-empty subset of ``held``.
+
+    A narrowed credential can only lose scopes: asking for one that is not held raises
+    ScopeNotHeld (the API's 403), asking for none or for an unknown one raises ScopeError (400).
+    """
+    wanted = set(requested)
+    if not wanted:
+        raise ScopeError("name at least one scope to narrow to")
+    unknown = wanted - set(ALL_SCOPES)
+    if unknown:
+        raise ScopeError(f"unknown scope {sorted(unknown)[0]!r}: use read, write, terminal or admin")
+    missing = wanted - set(held)
+    if missing:
+        raise ScopeNotHeld(f"this device's session lacks the {sorted(missing)[0]!r} scope")
+    return [scope for scope in ALL_SCOPES if scope in wanted]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pairing import scopes as scope_rules
 from pairing.auth import SESSION_COOKIE, origin_is_this_server, request_client_ip
 from pairing.decorators import session_required
-from pairing.forms import RenameForm
+from pairing.forms import RenameForm, TicketForm
 from pairing.models import (
     LABEL_MAX_LENGTH,
     CredentialError,
@@ -98,8 +98,18 @@ def session_info(request):
 @open_cors("POST, OPTIONS")
 @session_required()
 def ws_ticket(request):
-    """Return a one-use, 60-second ticket for opening /ws from any origin."""
-    ticket, raw = WebSocketTicket.objects.issue(request.device_session)
+    """Return a one-use, 60-second ticket for opening /ws from any origin.
+
+    ``{"scopes": [...]}`` narrows the ticket's socket to a subset of the caller's scopes: the
+    relay (docs/contract.md §8) asks for the device's scopes there, so a device never gains here.
+    """
+    scopes = TicketForm(read_json(request)).cleaned()["scopes"]
+    try:
+        ticket, raw = WebSocketTicket.objects.issue(request.device_session, scopes)
+    except scope_rules.ScopeNotHeld as exc:
+        return error("insufficient_scope", str(exc), 403)
+    except scope_rules.ScopeError as exc:
+        raise BadRequest(str(exc)) from None
     return answer({"ticket": raw, "expiresAt": iso(ticket.expires_at)})
 
 

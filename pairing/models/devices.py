@@ -6,6 +6,7 @@ credential's state, so of any number of concurrent claims exactly one wins.
 
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 
 from django.conf import settings
@@ -323,6 +324,16 @@ class DeviceSession(models.Model):
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
+
+    def narrowed(self, scopes: list[str]) -> DeviceSession:
+        """Return this session as a socket opened with a narrowed ticket sees it: only ``scopes`` it holds.
+
+        A copy, so the row is never written with fewer scopes; its id is the session's, so revoking
+        the session still closes that socket. Its has_scope and as_dict answer from the intersection.
+        """
+        view = copy.copy(self)
+        view.scopes = [scope for scope in self.scopes if scope in scopes]
+        return view
 
     def as_dict(self, current_id: str | None = None) -> dict:
         """Return the session as listings show it: never the token or its digest."""

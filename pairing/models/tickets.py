@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.db import models, transaction
 
+from pairing import scopes as scope_rules
 from pairing import tokens
 from pairing.models.base import TICKET_TTL_SECONDS, InvalidToken, digest
 from pairing.models.devices import DeviceSession
@@ -13,18 +14,29 @@ from t3site import clock
 
 
 class WebSocketTicketManager(models.Manager):
-    def issue(self, session: DeviceSession) -> tuple[WebSocketTicket, str]:
-        """Return a one-use ticket for ``session``'s next WebSocket connection, and its raw value."""
+    def issue(self, session: DeviceSession, scopes: list[str] | None = None) -> tuple[WebSocketTicket, str]:
+        """Return a one-use ticket for ``session``'s next WebSocket connection, and its raw value.
+
+        With ``scopes``, the socket gets only those (a non-empty subset of the session's; raise
+        scopes.ScopeNotHeld for more, scopes.ScopeError for none or an unknown one): a server that
+        relays a device's socket (docs/contract.md §8) hands the backend a ticket no stronger
+        than the device, so the backend itself enforces what the device may do.
+        """
+        narrowed = None if scopes is None else scope_rules.narrow(session.scopes, scopes)
         now = clock.now()
         self.filter(expires_at__lte=now).delete()
         raw = tokens.new_ticket()
         ticket = self.create(
-            digest=digest(raw), session=session, created_at=now, expires_at=now + timedelta(seconds=TICKET_TTL_SECONDS)
+            digest=digest(raw),
+            session=session,
+            scopes=narrowed,
+            created_at=now,
+            expires_at=now + timedelta(seconds=TICKET_TTL_SECONDS),
         )
         return ticket, raw
 
     def claim(self, raw: str) -> DeviceSession:
-        """Use up a raw ticket and return its session (whatever the session's state).
+        """Use up a raw ticket and return its session (whatever the session's state), as narrowed as the ticket.
 
         Raise InvalidToken for a malformed, unknown, used or expired ticket.
         """
@@ -36,12 +48,17 @@ class WebSocketTicketManager(models.Manager):
             won = self.filter(digest=ticket_digest, used_at__isnull=True, expires_at__gt=now).update(used_at=now)
             if not won:
                 raise InvalidToken("this ticket is not valid: it was used, has expired or never existed")
-            return self.select_related("session__pairing").get(digest=ticket_digest).session
+            ticket = self.select_related("session__pairing").get(digest=ticket_digest)
+        if ticket.scopes is None:
+            return ticket.session
+        return ticket.session.narrowed(ticket.scopes)
 
 
 class WebSocketTicket(models.Model):
     digest = models.CharField(max_length=64, unique=True)
     session = models.ForeignKey(DeviceSession, on_delete=models.CASCADE, related_name="+")
+    # The scopes a narrowed ticket's socket gets; null: all of the session's.
+    scopes = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(default=clock.now)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
