@@ -8,6 +8,7 @@ from django.db import models, transaction
 
 from environments import credentials
 from environments.backend_pairing import log_out
+from environments.signals import environment_removing
 from environments.ssh.client import Ask, never_ask
 from pairing.models import LABEL_MAX_LENGTH, new_id
 from t3site import clock
@@ -146,25 +147,22 @@ class Environment(models.Model):
     def remove(self, *, ask: Ask = never_ask) -> Removal:
         """Log out the session this server holds on the environment, then forget it and its credential.
 
-        For an SSH environment, also close its forward and stop its remote server if the
-        launcher started it (environments.ssh.service.stop_environment): ``ask`` answers
-        passphrase prompts there, and by default nothing is asked. Every caller (the
-        command, the API, the admin action) removes through here, so none leaves a live
-        session behind. Logging out is best effort: the message says what was not done.
+        Sends environment_removing first: for an SSH environment the SSH package's teardown
+        (environments.ssh.teardown) closes its forward, logs out over SSH and stops its remote
+        server if the launcher started it; ``ask`` answers passphrase prompts there, and by
+        default nothing is asked. Every caller (the command, the API, the admin action)
+        removes through here, so none leaves a live session behind. Logging out is best
+        effort: the message says what was not done.
         """
-        from environments.ssh.service import stop_environment  # here: the SSH service builds on this model
-
-        message = None
-        if self.kind == self.SSH:
-            # Its backend is reached through SSH, not its forward (which may be closed).
-            message = stop_environment(self, ask=ask).message
-        else:
+        answers = environment_removing.send(sender=Environment, environment=self, ask=ask)
+        messages = [message for _, message in answers if message]
+        if self.kind == self.DIRECT:
             token = credentials.get(self.environment_id)
             if token is not None and not log_out(self.http_base_url, token):
-                message = (
+                messages.append(
                     "Its session could not be logged out on the backend (unreachable?): "
                     "revoke it there with `manage.py auth session list` and `auth session revoke ID`."
                 )
         self.delete()
         credentials.delete(self.environment_id)
-        return Removal(message)
+        return Removal(" ".join(messages) or None)

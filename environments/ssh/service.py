@@ -1,8 +1,8 @@
-"""Launch or reuse t3site over SSH, pair through a forward, save the environment; and undo it.
+"""Launch or reuse t3site over SSH, pair through a forward, save the environment; reach it again.
 
-The steps of docs/contract.md §2's `environments ssh`, shared by the command,
-the `serve` process's forwards (environments.ssh.server_forwards) and whatever else
-needs to reach or stop an SSH environment.
+The steps of docs/contract.md §2's `environments ssh`, shared by the command, the
+API, the forwards the `serve` process keeps (environments.ssh.server_forwards) and
+the teardown of a removed environment (environments.ssh.teardown).
 """
 
 from __future__ import annotations
@@ -37,13 +37,6 @@ class Connected:
     probe: Probe
     launch: Launch
     forward: Forward
-
-
-@dataclass(frozen=True)
-class Stopped:
-    stopped: bool
-    mode: str | None
-    message: str
 
 
 def _relink(target: Target, remote_dir: str, ask: Ask) -> tuple[Connection, int]:
@@ -179,50 +172,3 @@ def open_forward(environment: Environment, *, ask: Ask = never_ask) -> Forward:
             "is `manage.py serve` or another `--forward-only` already forwarding it?"
         ) from None
     return forward
-
-
-def stop_environment(environment: Environment, *, ask: Ask = ask_at_terminal) -> Stopped:
-    """Close the forward, log the session out, and stop the remote server only if the launcher started it.
-
-    Call it before deleting the Environment: it needs the saved route and credential.
-    A server that was already running when the launcher found it (external) keeps running.
-    """
-    from environments.ssh import server_forwards
-
-    route = store.get(environment.environment_id)
-    # Forget the route before closing the forward: the `serve` process's reconcile would otherwise
-    # open it again meanwhile, and its reconnect starts the remote server this is about to stop.
-    store.delete(environment.environment_id)
-    server_forwards.forwards.close(environment.environment_id)
-    if environment.kind != Environment.SSH or route is None:
-        return Stopped(False, None, "No SSH launch record here: nothing to stop on the remote.")
-    target = target_of(environment, route)
-    try:
-        connection = connect(target, ask=ask)
-    except SSHError as exc:
-        return Stopped(False, route.mode, f"Could not reach {target.display} to stop its server: {exc}")
-    try:
-        remote = RemoteT3site(connection, route.remote_dir)
-        _log_out_through(connection, remote, environment)
-        answer = remote.stop_server()
-    except SSHError as exc:
-        return Stopped(False, route.mode, f"Could not stop the server on {target.display}: {exc}")
-    finally:
-        connection.close()
-    if answer.get("stopped"):
-        return Stopped(True, "managed", f"Stopped the t3site server on {target.display} (the launcher started it).")
-    return Stopped(False, answer.get("mode"), f"Left the t3site server on {target.display} running (not ours to stop).")
-
-
-def _log_out_through(connection: Connection, remote: RemoteT3site, environment: Environment) -> None:
-    """Revoke this machine's session on the remote, through a short-lived forward."""
-    token = credentials.get(environment.environment_id)
-    remote_port = remote.running_port()
-    if token is None or remote_port is None:
-        return
-    forward = Forward(lambda: (connection, remote_port), 0, environment.label)
-    forward.start((connection, remote_port))
-    try:
-        log_out(forward.url, token)
-    finally:
-        forward.close(keep_link=True)

@@ -15,8 +15,9 @@ from environments.models import Environment
 from environments.ssh import store
 from environments.ssh.client import SSHError, UnknownHostKey, connect, never_ask
 from environments.ssh.server_forwards import ForwardRegistry, connect_signals, forwards
-from environments.ssh.service import launch_and_pair, open_forward, stop_environment
+from environments.ssh.service import launch_and_pair, open_forward
 from environments.ssh.target import resolve
+from environments.ssh.teardown import stop_environment
 from t3site import lifecycle
 from tests.support.server import start_server
 
