@@ -34,6 +34,7 @@ class Command(StateCommand):
         )
         add.add_argument("path", help="the folder (absolute, ~/..., or relative to the current folder)")
         add.add_argument("--title", help="the name devices show (default: the folder's name)")
+        add.set_defaults(handler=self.add)
         listing = verbs.add_parser(
             "list",
             help="list projects",
@@ -41,11 +42,13 @@ class Command(StateCommand):
             "ordered by title.",
         )
         listing.add_argument("--json", action="store_true", help="print one JSON document")
+        listing.set_defaults(handler=self.list)
         rename = verbs.add_parser(
             "rename", help="change a project's title", description="Change a project's title; its folder stays."
         )
         rename.add_argument("project", help=REFERENCE_HELP)
         rename.add_argument("title", help="the new title")
+        rename.set_defaults(handler=self.rename)
         remove = verbs.add_parser(
             "remove",
             help="forget a project (its folder and files stay)",
@@ -56,10 +59,11 @@ class Command(StateCommand):
         )
         remove.add_argument("project", help=REFERENCE_HELP)
         remove.add_argument("--force", action="store_true", help="close the project's running terminals too")
+        remove.set_defaults(handler=self.remove)
 
-    def handle(self, *args, verb: str, **options):
+    def handle(self, *args, handler, **options):
         try:
-            getattr(self, verb)(**options)
+            handler(**options)
         except (PathMissing, PathRefused, PathExists, InvalidTitle, TerminalsRunning, AmbiguousProject) as exc:
             raise CommandError(str(exc)) from None
 
