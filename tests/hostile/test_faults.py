@@ -31,6 +31,7 @@ from tests.support.server import command_env, manage, start_server
 LINKS = 12
 CLAIMS_PER_LINK = 6
 FILES = 8
+WRITES_PER_FILE = 4
 MIB = 1024 * 1024
 OLD = "o" * (3 * MIB // 2)
 NEW = "n" * (3 * MIB // 2)
@@ -215,7 +216,8 @@ def test_a_kill_during_large_writes_leaves_each_file_old_or_new_no_temporary_fil
             )
             assert "result" in opened, opened
             assert wait_for(lambda: len(processes_running(*marks)) == len(marks), WAIT_SECONDS)
-            for n, name in enumerate(names):
+            # Each file is written several times over: plenty of writes to be caught in, even on a fast disk.
+            for n, name in enumerate(names * WRITES_PER_FILE):
                 write = {"projectId": project_id, "path": name, "content": NEW}
                 sockets[n % len(sockets)].send(
                     json.dumps({"jsonrpc": "2.0", "id": n, "method": "files.write", "params": write})
