@@ -28,6 +28,10 @@ class BackendError(Exception):
     """Pairing with a backend failed; the message is one line saying why and what to do."""
 
 
+class CredentialRefused(BackendError):
+    """The backend no longer takes the session this server holds there: revoked, expired or never issued."""
+
+
 @dataclass(frozen=True)
 class Pairing:
     """A finished bearer-mode pairing: who the backend is and the session it gave us."""
@@ -56,6 +60,8 @@ def _call(method: str, url: str, body: dict | None = None, token: str | None = N
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
             return json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as exc:
+        if token is not None and exc.code == 401:
+            raise CredentialRefused("the backend refused the saved credential") from None
         raise _refusal(exc) from None
     except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
         reason = getattr(exc, "reason", exc)
@@ -107,3 +113,24 @@ def log_out(http_base_url: str, session_token: str) -> bool:
     except BackendError:
         return False
     return True
+
+
+def session_scopes(http_base_url: str, session_token: str) -> list[str]:
+    """Return the scopes of the session this server holds on a backend; raise CredentialRefused if it is not live."""
+    answer = _call("GET", f"{http_base_url}/api/auth/session", token=session_token)
+    if answer.get("authenticated") is not True:
+        raise CredentialRefused("the backend refused the saved credential")
+    return [scope for scope in answer.get("scopes") or [] if isinstance(scope, str)]
+
+
+def ws_ticket(http_base_url: str, session_token: str, scopes: list[str]) -> str:
+    """Return a one-use ticket for the backend's socket, minted with our session there, narrowed to ``scopes``.
+
+    The backend checks that ``scopes`` are its session's, and its socket grants no more: a relayed
+    device is held to what it may do by the backend itself (docs/contract.md §8).
+    """
+    answer = _call("POST", f"{http_base_url}/api/auth/ws-ticket", {"scopes": scopes}, token=session_token)
+    ticket = answer.get("ticket")
+    if not isinstance(ticket, str):
+        raise BackendError(f"{http_base_url} gave no WebSocket ticket: is it a t3site server?")
+    return ticket

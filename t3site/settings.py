@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "environments",
     "workspace",
     "agents",
+    "relay",
 ]
 
 MIDDLEWARE = [

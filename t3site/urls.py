@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("endpoints.urls")),
     path("", include("environments.urls")),
     path("", include("workspace.urls")),
+    path("", include("relay.urls")),
 ]
 
 handler400 = "t3site.http.bad_request"

@@ -14,8 +14,10 @@ from t3site.asgi import application
 FRAME_TIMEOUT_SECONDS = 5
 
 
-def communicator(query: str = "", headers: list[tuple[bytes, bytes]] | None = None) -> WebsocketCommunicator:
-    return WebsocketCommunicator(application, f"/ws{query}", headers=[(b"host", b"testserver"), *(headers or [])])
+def communicator(
+    query: str = "", headers: list[tuple[bytes, bytes]] | None = None, path: str = "/ws"
+) -> WebsocketCommunicator:
+    return WebsocketCommunicator(application, f"{path}{query}", headers=[(b"host", b"testserver"), *(headers or [])])
 
 
 def bearer(token: str) -> list[tuple[bytes, bytes]]:

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from relay import views
+
+urlpatterns = [
+    path("via/<str:environment_id>/.well-known/t3/environment", views.descriptor),
+]

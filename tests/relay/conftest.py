@@ -1,0 +1,82 @@
+"""Fixtures for the relay: a real backend (`manage.py serve`) with a project, saved here with its credential."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from environments import backend_pairing
+from environments.hosts import ws_base_url
+from tests.environments.conftest import unused_port  # noqa: F401 - a fixture shared with environments' tests
+from tests.support.e2e import pair_bearer
+from tests.support.http import request
+from tests.support.server import RunningServer, manage, start_server
+
+
+@dataclass
+class Backend:
+    """A real server the relay carries sockets to, and an owner session on it to look and revoke with."""
+
+    server: RunningServer
+    owner_token: str
+    project_id: str
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    def api(self, method: str, path: str, body=None):
+        return request(method, self.base_url + path, body, headers={"Authorization": f"Bearer {self.owner_token}"})
+
+    def new_credential(self, label: str = "relay test") -> backend_pairing.Pairing:
+        """Pair as `environments add` does, with a client link (read, write, terminal) made on the backend."""
+        link = self.api("POST", "/api/auth/pairing-links", {"label": label}).json
+        return backend_pairing.pair(self.base_url, link["token"], device_label=label)
+
+
+@pytest.fixture(scope="module")
+def backend(tmp_path_factory) -> Backend:
+    """One backend per module: tests that need it gone or changed start their own."""
+    root = tmp_path_factory.mktemp("backend")
+    project = root / "backend-project"
+    project.mkdir()
+    (project / "README.md").write_text("on the backend\n")
+    server = start_server(root / "home")
+    try:
+        added = manage(server.home, "project", "add", str(project), "--title", "Backend project")
+        assert added.returncode == 0, added.stderr
+        project_id = added.stdout.split()[2].rstrip(":")  # "Added project ID: TITLE (PATH)"
+        yield Backend(server, pair_bearer(server, label="backend owner")["sessionToken"], project_id)
+    finally:
+        server.stop()
+
+
+@dataclass
+class Saved:
+    """A backend saved on this server: its row, and the session this server holds there."""
+
+    environment: object
+    credential: backend_pairing.Pairing
+
+    @property
+    def path(self) -> str:
+        return f"/via/{self.environment.environment_id}/ws"
+
+
+@pytest.fixture
+def relayed(backend, settings, tmp_path) -> Saved:
+    """The backend saved on this (in-process) server with a fresh credential, as `environments add` leaves it."""
+    from environments.models import Environment
+
+    settings.T3SITE_HOME = tmp_path
+    paired = backend.new_credential()
+    environment, _ = Environment.objects.save_paired(
+        environment_id=paired.environment_id,
+        label="Backend",
+        http_base_url=backend.base_url,
+        ws_base_url=ws_base_url(backend.base_url),
+        session_token=paired.session_token,
+        session_id=paired.session_id,
+    )
+    return Saved(environment, paired)
