@@ -113,7 +113,7 @@ async def run(arguments: argparse.Namespace) -> dict:
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)
     sizes = SMOKE if arguments.smoke else FULL
     results = Results()
-    load_before = os.getloadavg()
+    load_before = _loadavg()
     began = datetime.now(UTC)
     with tempfile.TemporaryDirectory(prefix="t3site-bench-") as tmp:
         work = Path(tmp)
@@ -132,8 +132,8 @@ async def run(arguments: argparse.Namespace) -> dict:
         "sizes": sizes_dict,
         "machine": {
             "cores": os.cpu_count(),
-            "loadavgBefore": list(load_before),
-            "loadavgAfter": list(os.getloadavg()),
+            "loadavgBefore": load_before,
+            "loadavgAfter": _loadavg(),
             "platform": platform.platform(),
         },
         "versions": versions(),
@@ -142,6 +142,10 @@ async def run(arguments: argparse.Namespace) -> dict:
         "checks": results.checks,
         "samples": results.samples,
     }
+
+
+def _loadavg() -> list[float]:
+    return [round(load, 2) for load in os.getloadavg()]
 
 
 def main() -> None:

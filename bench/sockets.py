@@ -29,10 +29,12 @@ async def connect_ms(connect: Connect, count: int) -> list[float]:
 async def idle_memory(connect: Connect, server: Server, count: int, settle_seconds: float) -> tuple[int, int, int]:
     """Return the server's RSS in bytes before ``count`` idle sockets, with them open, and once they are closed.
 
-    RSS is read after ``settle_seconds`` of quiet each time, so what is counted is what the sockets
-    hold, not a request still being handled. Page granularity and heap reuse make a few sockets'
-    figures noise: read them with hundreds.
+    One socket is opened and closed first, so what a server sets up once, for its first socket
+    (lazy imports, a watcher), is not spread over the others. RSS is read after ``settle_seconds``
+    of quiet each time, so what is counted is what the sockets hold, not a request still handled.
+    RSS moves in pages: a few sockets' figures are noise; read them with hundreds.
     """
+    await (await connect()).close()
     await asyncio.sleep(settle_seconds)
     before = server.rss_bytes()
     sockets: list[ClientConnection] = []

@@ -1,8 +1,9 @@
 """What is measured side by side: the machine's own limits, Jupyter Server and t3site.
 
-Each target answers the same questions in its own terms: where its authenticated trivial GET is,
-how to open a terminal, how to open an answered WebSocket, which process holds the sockets, and
-how to start a fresh process of it for the cold start. The workloads never ask which one it is.
+Each target is one running instance that answers the same questions in its own terms: where its
+authenticated trivial GET is, how to open a terminal, how to open an answered WebSocket, which
+process holds the sockets, and how to start `another()` fresh instance of itself, timed from spawn
+to its first authenticated 200 (`startup_seconds`). The workloads never ask which one it is.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from bench.wsclient import ANSWER_TIMEOUT_SECONDS, RpcSocket, open_socket
 
 HARNESS_ROOT = Path(__file__).resolve().parents[1]
 MANAGE_TIMEOUT_SECONDS = 120
+AGAIN_HOME = "t3site-home-again"
 
 
 def _authenticated(answer: httpclient.Answer) -> bool:
@@ -53,6 +55,7 @@ class Limits:
     http_port: int
     ws: Server
     ws_port: int
+    startup_seconds: float = 0.0
     name: str = "limit"
     get_path: str = "/"
     headers: dict[str, str] = field(default_factory=dict)
@@ -66,9 +69,12 @@ class Limits:
         ws = cls._spawn_minimal(work, "ws", ws_port)
         limits = cls(work, http, http_port, ws, ws_port)
         with _stopped_on_failure(limits):
-            await wait_until_answered(http, http_port, "/", {}, _ok)
+            limits.startup_seconds = await wait_until_answered(http, http_port, "/", {}, _ok)
             await wait_until_listening(ws, ws_port)
         return limits
+
+    async def another(self) -> Limits:
+        return await Limits.start(self.work)
 
     @staticmethod
     def _spawn_minimal(work: Path, kind: str, port: int) -> Server:
@@ -97,14 +103,6 @@ class Limits:
         await _first_message(websocket)
         return websocket
 
-    async def cold_start(self) -> float:
-        port = free_port()
-        server = self._spawn_minimal(self.work, "http", port)
-        try:
-            return await wait_until_answered(server, port, "/", {}, _ok)
-        finally:
-            server.stop()
-
     def stop(self) -> None:
         self.http.stop()
         self.ws.stop()
@@ -118,6 +116,7 @@ class Jupyter:
     server: Server
     port: int
     token: str
+    startup_seconds: float = 0.0
     socket_terminal: str = ""
     name: str = "jupyter"
     get_path: str = "/api/status"
@@ -125,17 +124,21 @@ class Jupyter:
     connect_variants: dict[str, str] = field(default_factory=lambda: {"bearer": "token", "ticket": "token"})
 
     @classmethod
-    async def start(cls, work: Path) -> Jupyter:
-        token = secrets.token_urlsafe(32)
+    async def start(cls, work: Path, label: str = "jupyter", token: str = "") -> Jupyter:
+        token = token or secrets.token_urlsafe(32)
         port = free_port()
-        server = cls._spawn(work, "jupyter", port, token)
+        server = cls._spawn(work, label, port, token)
         jupyter = cls(work, server, port, token)
         with _stopped_on_failure(jupyter):
-            await wait_until_answered(server, port, jupyter.get_path, jupyter.headers, _ok)
+            jupyter.startup_seconds = await wait_until_answered(server, port, jupyter.get_path, jupyter.headers, _ok)
             # The connect and idle tests attach to one quiet terminal, as a browser tab re-attaches.
             created = await httpclient.request(port, "POST", "/api/terminals", jupyter.headers)
             jupyter.socket_terminal = created.json()["name"]
         return jupyter
+
+    async def another(self) -> Jupyter:
+        """Start another Jupyter Server, with the same token, on folders that every later one reuses."""
+        return await Jupyter.start(self.work, "jupyter-again", self.token)
 
     @staticmethod
     def _spawn(work: Path, label: str, port: int, token: str) -> Server:
@@ -182,14 +185,6 @@ class Jupyter:
         await _first_message(websocket)
         return websocket
 
-    async def cold_start(self) -> float:
-        port = free_port()
-        server = self._spawn(self.work, "jupyter-cold", port, self.token)
-        try:
-            return await wait_until_answered(server, port, self.get_path, self.headers, _ok)
-        finally:
-            server.stop()
-
     def stop(self) -> None:
         self.server.stop()
 
@@ -203,7 +198,9 @@ class T3site:
     server: Server
     port: int
     token: str
-    cold_token: str = ""
+    startup_seconds: float = 0.0
+    # another() starts on a second home whose session is issued before any server runs on it.
+    again_token: str = ""
     name: str = "t3site"
     get_path: str = "/api/auth/session"
     connect_variants: dict[str, str] = field(default_factory=lambda: {"bearer": "bearer", "ticket": "ticket"})
@@ -221,10 +218,20 @@ class T3site:
             t3site.token = paired.json()["sessionToken"]
             if not _authenticated(await httpclient.request(port, "GET", t3site.get_path, t3site.headers)):
                 raise server.failure("does not know the session it just paired")
-            # The cold start restarts a second home, whose session is issued before any server runs on it.
-            issued = await t3site.manage("t3site-cold-home", "auth", "session", "issue", "--json")
-            t3site.cold_token = json.loads(issued)["sessionToken"]
+            issued = await t3site.manage(AGAIN_HOME, "auth", "session", "issue", "--json")
+            t3site.again_token = json.loads(issued)["sessionToken"]
         return t3site
+
+    async def another(self) -> T3site:
+        """Start another `serve` on the second home (migrated and used before), with its session known."""
+        port = free_port()
+        server = self._spawn(self.work, self.root, AGAIN_HOME, port)
+        again = T3site(self.work, self.root, server, port, self.again_token, again_token=self.again_token)
+        with _stopped_on_failure(again):
+            again.startup_seconds = await wait_until_answered(
+                server, port, self.get_path, again.headers, _authenticated
+            )
+        return again
 
     @staticmethod
     def _spawn(work: Path, root: Path, home: str, port: int) -> Server:
@@ -282,15 +289,6 @@ class T3site:
             rpc = await RpcSocket.open(self.ws_url, self.headers)
         await rpc.call("server.probe")
         return rpc.websocket
-
-    async def cold_start(self) -> float:
-        port = free_port()
-        server = self._spawn(self.work, self.root, "t3site-cold-home", port)
-        try:
-            headers = {"Authorization": f"Bearer {self.cold_token}"}
-            return await wait_until_answered(server, port, self.get_path, headers, _authenticated)
-        finally:
-            server.stop()
 
     def stop(self) -> None:
         self.server.stop()
