@@ -34,7 +34,7 @@ from acp.schema import (
 
 from agents import files
 from agents.terminals import UnknownTerminal
-from pairing.models import new_id
+from t3site.ids import new_id
 from workspace import protected
 from workspace.files import TooLarge
 from workspace.paths import PathMissing, PathRefused

@@ -12,8 +12,8 @@ from __future__ import annotations
 import psutil
 from django.db import models, transaction
 
-from pairing.models import new_id
 from t3site import clock
+from t3site.ids import new_id
 
 TITLE_MAX_LENGTH = 120
 # A process's start time is known to about a second (the boot time it counts from is whole seconds).

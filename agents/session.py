@@ -31,7 +31,7 @@ from agents.client import T3siteClient, dump
 from agents.models import TITLE_MAX_LENGTH, AgentSession, State
 from agents.recorder import Recorder
 from agents.terminals import AgentTerminals
-from pairing.models import new_id
+from t3site.ids import new_id
 from workspace.outbox import Outbox
 
 logger = logging.getLogger("t3site.agents")

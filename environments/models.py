@@ -10,8 +10,8 @@ from environments import credentials
 from environments.backend_pairing import log_out
 from environments.signals import environment_removing
 from environments.ssh.client import Ask, never_ask
-from pairing.models import LABEL_MAX_LENGTH, new_id
 from t3site import clock
+from t3site.ids import LABEL_MAX_LENGTH, new_id
 
 ROUTE_FIELDS = ("http_base_url", "ws_base_url", "kind", "ssh_host", "ssh_port", "ssh_user")
 

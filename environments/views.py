@@ -17,9 +17,9 @@ from environments.ssh.client import SSHError, UnknownHostKey, never_ask
 from environments.ssh.service import launch_and_pair
 from environments.ssh.target import DEFAULT_REMOTE_DIR, TargetError
 from pairing.decorators import session_required
-from pairing.models import LABEL_MAX_LENGTH
 from pairing.scopes import ADMIN, READ, WRITE
 from t3site.http import BadRequest, answer, error, no_store, open_cors, read_json
+from t3site.ids import LABEL_MAX_LENGTH
 
 ENVIRONMENT_ID_MAX_LENGTH = 64
 

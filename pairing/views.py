@@ -7,7 +7,6 @@ from pairing.auth import SESSION_COOKIE, origin_is_this_server, request_client_i
 from pairing.decorators import session_required
 from pairing.forms import RenameForm, TicketForm
 from pairing.models import (
-    LABEL_MAX_LENGTH,
     CredentialError,
     DeviceSession,
     PairingCredential,
@@ -18,6 +17,7 @@ from pairing.tokens import MalformedToken
 from t3site.clock import iso
 from t3site.durations import DurationError, parse_duration
 from t3site.http import BadRequest, answer, error, open_cors, read_json
+from t3site.ids import LABEL_MAX_LENGTH
 
 
 def _rate_limited(retry_after: int):

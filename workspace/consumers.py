@@ -25,7 +25,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from pairing import live
-from pairing.models import TOUCH_INTERVAL_SECONDS
+from pairing.lifetimes import TOUCH_INTERVAL_SECONDS
 from pairing.scopes import READ
 from pairing.wsauth import CLOSE_SESSION_ENDED, authenticate_socket
 from workspace import project_changes, rpc

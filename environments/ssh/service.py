@@ -22,7 +22,7 @@ from environments.ssh.forward import Forward
 from environments.ssh.remote_host import Launch, Probe, RemoteT3site
 from environments.ssh.store import SSHRoute
 from environments.ssh.target import DEFAULT_REMOTE_DIR, Target, resolve
-from pairing.models import LABEL_MAX_LENGTH
+from t3site.ids import LABEL_MAX_LENGTH
 
 FREE_PORT_ATTEMPTS = 5
 

@@ -3,8 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-import pairing.models
 import t3site.clock
+import t3site.ids
 
 
 class Migration(migrations.Migration):
@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
                 (
                     "id",
                     models.CharField(
-                        default=pairing.models.new_id, editable=False, max_length=16, primary_key=True, serialize=False
+                        default=t3site.ids.new_id, editable=False, max_length=16, primary_key=True, serialize=False
                     ),
                 ),
                 ("digest", models.CharField(editable=False, max_length=64, unique=True)),
@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
                 (
                     "id",
                     models.CharField(
-                        default=pairing.models.new_id, editable=False, max_length=16, primary_key=True, serialize=False
+                        default=t3site.ids.new_id, editable=False, max_length=16, primary_key=True, serialize=False
                     ),
                 ),
                 ("digest", models.CharField(editable=False, max_length=64, unique=True)),

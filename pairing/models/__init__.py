@@ -5,31 +5,20 @@ makes it, and never stored: rows hold a keyed digest (pairing.tokens.digest).
 """
 
 from pairing.models.base import (
-    LABEL_MAX_LENGTH,
-    PAIRING_MAX_TTL_SECONDS,
-    PAIRING_TTL_SECONDS,
-    TICKET_TTL_SECONDS,
-    TOUCH_INTERVAL_SECONDS,
     CredentialError,
     ExpiredToken,
     InvalidLabel,
     InvalidToken,
     clean_label,
     digest,
-    new_id,
 )
 from pairing.models.devices import LINK_STATES, SESSION_STATES, DeviceSession, PairingCredential
 from pairing.models.failures import FailureWindow
 from pairing.models.tickets import WebSocketTicket
 
 __all__ = [
-    "LABEL_MAX_LENGTH",
     "LINK_STATES",
-    "PAIRING_MAX_TTL_SECONDS",
-    "PAIRING_TTL_SECONDS",
     "SESSION_STATES",
-    "TICKET_TTL_SECONDS",
-    "TOUCH_INTERVAL_SECONDS",
     "CredentialError",
     "DeviceSession",
     "ExpiredToken",
@@ -40,5 +29,4 @@ __all__ = [
     "WebSocketTicket",
     "clean_label",
     "digest",
-    "new_id",
 ]

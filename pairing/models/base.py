@@ -1,4 +1,4 @@
-"""What every credential shares: lifetimes, public ids, keyed digests, device names and the errors.
+"""What every credential shares: keyed digests, device names and the errors.
 
 The raw value of every credential is returned once, by the manager method that
 makes it, and never stored: rows hold a keyed digest (pairing.tokens.digest).
@@ -6,22 +6,12 @@ makes it, and never stored: rows hold a keyed digest (pairing.tokens.digest).
 
 from __future__ import annotations
 
-import secrets
 from functools import lru_cache
 
 from django.conf import settings
 
 from pairing import tokens
-
-PAIRING_TTL_SECONDS = 5 * 60
-# A link is a bearer secret in a URL, protected by being short-lived: a week at most.
-PAIRING_MAX_TTL_SECONDS = 7 * 86400
-TICKET_TTL_SECONDS = 60
-# Sliding expiry is written at most this often per session, so a busy client
-# does not turn every request into a database write.
-TOUCH_INTERVAL_SECONDS = 60
-# Labels name devices, links and environments for people; longer input is cut, not refused.
-LABEL_MAX_LENGTH = 200
+from t3site.ids import LABEL_MAX_LENGTH
 
 
 class CredentialError(Exception):
@@ -62,8 +52,3 @@ def _digest_key(secret: str) -> bytes:
 def digest(raw: str) -> str:
     """Return the keyed digest of a raw credential."""
     return tokens.digest(raw, _digest_key(settings.SECRET_KEY))
-
-
-def new_id() -> str:
-    """Return a public identifier: 64 random bits in hex, short enough to type in `auth ... revoke ID`."""
-    return secrets.token_hex(8)

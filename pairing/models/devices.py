@@ -15,18 +15,10 @@ from django.db import models, transaction
 from pairing import scopes as scope_rules
 from pairing import tokens
 from pairing.devicenames import device_name
-from pairing.models.base import (
-    LABEL_MAX_LENGTH,
-    PAIRING_MAX_TTL_SECONDS,
-    PAIRING_TTL_SECONDS,
-    TOUCH_INTERVAL_SECONDS,
-    ExpiredToken,
-    InvalidToken,
-    clean_label,
-    digest,
-    new_id,
-)
+from pairing.lifetimes import PAIRING_MAX_TTL_SECONDS, PAIRING_TTL_SECONDS, TOUCH_INTERVAL_SECONDS
+from pairing.models.base import ExpiredToken, InvalidToken, clean_label, digest
 from t3site import clock
+from t3site.ids import LABEL_MAX_LENGTH, new_id
 
 LINK_STATES = ("active", "used", "expired", "revoked")
 SESSION_STATES = ("active", "expired", "revoked")

@@ -8,7 +8,8 @@ from django.db import models, transaction
 
 from pairing import scopes as scope_rules
 from pairing import tokens
-from pairing.models.base import TICKET_TTL_SECONDS, InvalidToken, digest
+from pairing.lifetimes import TICKET_TTL_SECONDS
+from pairing.models.base import InvalidToken, digest
 from pairing.models.devices import DeviceSession
 from t3site import clock
 

@@ -7,8 +7,8 @@ import os
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Max
 
-from pairing.models import new_id
 from t3site import clock
+from t3site.ids import new_id
 from workspace import browse, project_changes, protected
 from workspace.gitinfo import is_git_repo
 from workspace.models.terminal import TerminalRecord

@@ -20,8 +20,8 @@ from pathlib import Path
 from channels.db import database_sync_to_async
 from django.db import connections
 
-from pairing.models import new_id
 from t3site import lifecycle
+from t3site.ids import new_id
 from workspace.models import TerminalRecord
 from workspace.terminals import process
 from workspace.terminals.terminal import CLOSE_GRACE_SECONDS, Socket, Terminal

@@ -21,8 +21,8 @@ from environments.hosts import (
 from environments.models import Environment
 from environments.ssh.client import ask_at_terminal
 from environments.ssh.command import add_ssh_parser, run_ssh
-from pairing.models import LABEL_MAX_LENGTH
 from t3site.commands import StateCommand
+from t3site.ids import LABEL_MAX_LENGTH
 
 
 class Command(StateCommand):

@@ -18,7 +18,8 @@ from endpoints.interfaces import preferred_address
 from endpoints.links import pairing_url
 from endpoints.models import ConnectionSettings
 from endpoints.verification import verify
-from pairing.models import PAIRING_TTL_SECONDS, PairingCredential
+from pairing.lifetimes import PAIRING_TTL_SECONDS
+from pairing.models import PairingCredential
 from pairing.qr import terminal_qr
 from pairing.scopes import OWNER
 from pairing.server import DEFAULT_PORT, BindError, ListenerControl, bind_listener, run_daphne
