@@ -25,7 +25,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from websockets.exceptions import ConnectionClosed
 
 from pairing import live
-from pairing.models import TOUCH_INTERVAL_SECONDS
+from pairing.lifetimes import TOUCH_INTERVAL_SECONDS
 from pairing.wsauth import CLOSE_FORBIDDEN, CLOSE_SESSION_ENDED, authenticate_socket
 from relay import removals, upstream
 from workspace.consumers import CLOSE_NOT_READING
