@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 HOST = "127.0.0.1"
+# Issue 12's "16 concurrent": the HTTP load and the pairing exchanges use this many connections.
+CONNECTIONS = 16
 ANSWER_TIMEOUT_SECONDS = 15
 # Bounds a load run in count as well as in time, whatever the server's speed.
 MAX_REQUESTS_PER_CONNECTION = 1_000_000

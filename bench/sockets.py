@@ -8,11 +8,12 @@ from collections.abc import Awaitable, Callable
 
 from websockets.asyncio.client import ClientConnection
 
+from bench import httpclient
 from bench.processes import Server
 
 Connect = Callable[[], Awaitable[ClientConnection]]
 # As many handshakes in flight as the HTTP test has connections: enough to be quick, not a flood.
-OPENING_CONCURRENCY = 16
+OPENING_CONCURRENCY = httpclient.CONNECTIONS
 
 
 async def connect_ms(connect: Connect, count: int) -> list[float]:

@@ -11,7 +11,6 @@ from bench import httpclient
 from bench.targets import T3site
 from bench.wsclient import RpcSocket
 
-HTTP_CONNECTIONS = 16
 REVOKE_COMMAND_TIMEOUT_SECONDS = 120
 # The contract allows 2 s; waiting longer only tells how late a close is.
 CLOSE_TIMEOUT_SECONDS = 10
@@ -24,9 +23,9 @@ async def _pair_devices(t3site: T3site, count: int) -> tuple[list[httpclient.Ans
     Return the exchanges' answers and the seconds the exchanges alone took.
     """
     link = ("POST", "/api/auth/pairing-links", t3site.headers, {"ttl": "10m"})
-    links, _ = await httpclient.send_all(t3site.port, [link] * count, HTTP_CONNECTIONS)
+    links, _ = await httpclient.send_all(t3site.port, [link] * count, httpclient.CONNECTIONS)
     exchanges = [("POST", "/api/auth/pair", {}, {"token": a.json()["token"], "mode": "bearer"}) for a in links]
-    return await httpclient.send_all(t3site.port, exchanges, HTTP_CONNECTIONS)
+    return await httpclient.send_all(t3site.port, exchanges, httpclient.CONNECTIONS)
 
 
 async def pairing_rate(t3site: T3site, count: int) -> tuple[float, int]:

@@ -15,7 +15,6 @@ from bench import httpclient, sockets, t3site_only, terminals
 from bench.report import Results, percentile
 from bench.targets import Limits, T3site
 
-HTTP_CONNECTIONS = 16
 MIB = 2**20
 
 
@@ -70,7 +69,7 @@ async def echo(target, context: Context) -> dict[str, float]:
 
 async def http_get(target, context: Context) -> dict[str, float]:
     seconds = context.sizes.get_seconds
-    run = await httpclient.load(target.port, target.get_path, target.headers, HTTP_CONNECTIONS, seconds)
+    run = await httpclient.load(target.port, target.get_path, target.headers, httpclient.CONNECTIONS, seconds)
     context.results.count("get_not_200", sum(n for status, n in run.statuses.items() if status != 200))
     context.results.add_histogram("get_ms_histogram", target.name, run.latencies_ms)
     return {
