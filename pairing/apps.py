@@ -9,6 +9,10 @@ class PairingConfig(AppConfig):
     verbose_name = "Pairing and device sessions"
     default_auto_field = "django.db.models.BigAutoField"
 
+    def ready(self) -> None:
+        # Connects the receiver that closes a revoked session's sockets, in every process that can revoke.
+        from pairing import revocation  # noqa: F401
+
 
 class OwnerAdminConfig(admin_apps.AdminConfig):
     """The Django admin, opened to owner-paired devices instead of passwords."""

@@ -24,7 +24,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from websockets.exceptions import ConnectionClosed
 
-from pairing import live
+from pairing import revocation
 from pairing.lifetimes import TOUCH_INTERVAL_SECONDS
 from pairing.wsauth import CLOSE_FORBIDDEN, CLOSE_SESSION_ENDED, authenticate_socket
 from relay import removals, upstream
@@ -78,8 +78,7 @@ class RelayConsumer(AsyncWebsocketConsumer):
         self.session = result.session
         self._tasks: set[asyncio.Task] = set()
         self._last_touch = time.monotonic()
-        await self.channel_layer.group_add(live.group_for(self.session.id), self.channel_name)
-        live.registry.add(self.session.id, self.channel_name)
+        await revocation.watcher.join(self.channel_layer, self.channel_name, self.session.id)
         environment_id = self.scope["url_route"]["kwargs"]["environment_id"]
         found = await database_sync_to_async(upstream.find)(environment_id)
         if found is None:
@@ -102,8 +101,7 @@ class RelayConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self.session is None:
             return
-        live.registry.discard(self.session.id, self.channel_name)
-        await self.channel_layer.group_discard(live.group_for(self.session.id), self.channel_name)
+        await revocation.watcher.leave(self.channel_layer, self.channel_name, self.session.id)
         if self._environment_key is not None:
             await removals.watcher.leave(self.channel_layer, self.channel_name, self._environment_key)
         for task in list(self._tasks):

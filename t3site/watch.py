@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
@@ -31,8 +32,12 @@ class Watcher:
     """The sockets of this process that hear of one kind of change, by key, and the task that looks.
 
     A socket joins under a key (a session id) or none (every socket hears every change). A
-    subclass says what changed in ``look``, and what the look starts from in ``baseline``.
+    subclass says what changed in ``look``, and what the looks start from in ``baseline``.
     """
+
+    # A method returning what the first look compares against (``seen``; run in a database
+    # thread), in a subclass whose look compares.
+    baseline: Callable[[], object] | None = None
 
     def __init__(self, group: str, what: str) -> None:
         self.group = group
@@ -64,8 +69,9 @@ class Watcher:
         self._channels.setdefault(key, set()).add(channel_name)
         if self._running():
             return
-        # The baseline is read before join returns, so no later change is taken for it.
-        seen = await database_sync_to_async(self.baseline)()
+        # The baseline is read before join returns, so no later change is taken for it. Without
+        # one, nothing is awaited: the first socket is watched as soon as it joins.
+        seen = await database_sync_to_async(self.baseline)() if self.baseline is not None else None
         if not self._running():  # another socket may have started it meanwhile
             self.seen = seen
             self._task = asyncio.get_running_loop().create_task(self._watch())
@@ -88,10 +94,6 @@ class Watcher:
         for key, message in messages.items():
             for channel_name in list(self._channels.get(key, ())):
                 await layer.send(channel_name, message)
-
-    def baseline(self) -> object:
-        """Return what the first look compares against (in a database thread); nothing by default."""
-        return None
 
     def look(self, keys: list[str]) -> dict[str, dict]:
         """Return, by key, the message its sockets must get now (in a database thread)."""

@@ -8,9 +8,10 @@ class WorkspaceConfig(AppConfig):
 
     def ready(self) -> None:
         # Importing the method modules registers their JSON-RPC methods.
-        from workspace import methods  # noqa: F401
+        from workspace import methods, project_changes  # noqa: F401
         from workspace.terminals import registry
 
         # Only receivers are connected here: leftovers are ended when `serve` sends server_started, so
         # commands, migrations and tests that never start a server signal no process.
         registry.connect_signals()
+        project_changes.connect_signals()

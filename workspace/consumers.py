@@ -24,7 +24,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from pairing import live
+from pairing import revocation
 from pairing.lifetimes import TOUCH_INTERVAL_SECONDS
 from pairing.scopes import READ
 from pairing.wsauth import CLOSE_SESSION_ENDED, authenticate_socket
@@ -60,8 +60,7 @@ class WorkspaceConsumer(AsyncWebsocketConsumer):
         self._last_touch = time.monotonic()
         self.outbox = Outbox(self.send, transport_buffer(self.base_send), on_overflow=self._not_reading)
         self.extra: dict = {}
-        await self.channel_layer.group_add(live.group_for(self.session.id), self.channel_name)
-        live.registry.add(self.session.id, self.channel_name)
+        await revocation.watcher.join(self.channel_layer, self.channel_name, self.session.id)
         # projects.changed carries the project list, which only the read scope may see.
         if self.session.has_scope(READ):
             await project_changes.watcher.join(self.channel_layer, self.channel_name)
@@ -69,9 +68,8 @@ class WorkspaceConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self.session is None:
             return
-        live.registry.discard(self.session.id, self.channel_name)
+        await revocation.watcher.leave(self.channel_layer, self.channel_name, self.session.id)
         await project_changes.watcher.leave(self.channel_layer, self.channel_name)
-        await self.channel_layer.group_discard(live.group_for(self.session.id), self.channel_name)
         for task in list(self._calls):
             task.cancel()
         # Methods that tie this socket to longer-lived things (terminals) undo that here.

@@ -17,6 +17,7 @@ from pairing import tokens
 from pairing.devicenames import device_name
 from pairing.lifetimes import PAIRING_MAX_TTL_SECONDS, PAIRING_TTL_SECONDS, TOUCH_INTERVAL_SECONDS
 from pairing.models.base import ExpiredToken, InvalidToken, clean_label, digest
+from pairing.signals import sessions_revoked
 from t3site import clock
 from t3site.ids import LABEL_MAX_LENGTH, new_id
 
@@ -195,10 +196,8 @@ class DeviceSessionQuerySet(models.QuerySet):
         """Revoke every live session in this queryset and cut off their sockets; return how many.
 
         Admin bulk actions, the CLI and the API all come through here, so the
-        side effect (closing open WebSockets) cannot be skipped.
+        side effect (closing open WebSockets, by whoever listens to sessions_revoked) cannot be skipped.
         """
-        from pairing import live
-
         ids = list(self.filter(revoked_at__isnull=True).values_list("pk", flat=True))
         if not ids:
             return 0
@@ -207,7 +206,7 @@ class DeviceSessionQuerySet(models.QuerySet):
         )
         # Links a revoked device minted must not let it (or whoever took it) back in.
         PairingCredential.objects.filter(created_by__in=ids).revoke("the session that created it was revoked")
-        transaction.on_commit(lambda: live.announce_revoked(ids))
+        transaction.on_commit(lambda: sessions_revoked.send(sender=self.model, session_ids=ids))
         return count
 
 

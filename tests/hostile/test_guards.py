@@ -20,8 +20,8 @@ from django.test import Client
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from pairing import live
 from pairing.models import DeviceSession
+from t3site import watch
 from tests.hostile.callers import ANSWER_TIMEOUT_SECONDS
 from tests.support.browser import PHONE_WINDOW, chromium, text_of, wait_for
 from tests.support.http import request
@@ -56,7 +56,7 @@ def revoke_with_the_cli(session: DeviceSession, owner_token: str) -> None:
     "revoke", [revoke_through_api, revoke_in_the_admin, revoke_with_the_cli], ids=["api", "admin", "cli"]
 )
 def test_a_revocation_closes_the_socket_by_its_own_notice_not_the_watcher(monkeypatch, revoke):
-    monkeypatch.setattr(live, "WATCH_INTERVAL_SECONDS", WATCHER_ASLEEP_SECONDS)
+    monkeypatch.setattr(watch, "WATCH_INTERVAL_SECONDS", WATCHER_ASLEEP_SECONDS)
     _, owner_token = DeviceSession.objects.issue(role="owner", label="owner laptop")
     phone, phone_token = DeviceSession.objects.issue(role="client", label="phone")
 

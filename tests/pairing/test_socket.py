@@ -8,9 +8,10 @@ from types import SimpleNamespace
 import pytest
 from asgiref.sync import sync_to_async
 
-from pairing import live
+from pairing import revocation
 from pairing.models import DeviceSession, PairingCredential, WebSocketTicket
 from pairing.ratelimit import AUTH_FAILURE_LIMIT
+from t3site import watch
 from tests.support.clock import later
 from tests.support.sockets import bearer, call, close_code, communicator, open_socket, run
 
@@ -145,7 +146,7 @@ def test_it_closes_the_socket_when_another_process_revokes_the_session(owner_dev
         from t3site import clock
 
         await sync_to_async(DeviceSession.objects.filter(pk=owner_device.session.pk).update)(revoked_at=clock.now())
-        assert await close_code(comm, timeout=2 + live.WATCH_INTERVAL_SECONDS) == 4410
+        assert await close_code(comm, timeout=2 + watch.WATCH_INTERVAL_SECONDS) == 4410
 
     run(scenario())
 
@@ -158,7 +159,7 @@ def test_it_closes_the_socket_when_the_session_expires(db):
         await comm.connect()
         assert (await call(comm, "server.probe"))["result"]["ok"]
         with later(3601):
-            await live.registry.check_now()
+            await revocation.watcher.check_now()
         assert await close_code(comm) == 4410
 
     run(scenario())

@@ -9,7 +9,7 @@ from django.db.models import Count, Max
 
 from t3site import clock
 from t3site.ids import new_id
-from workspace import browse, project_changes, protected
+from workspace import browse, protected
 from workspace.gitinfo import is_git_repo
 from workspace.models.terminal import TerminalRecord
 from workspace.paths import PathExists, PathMissing, PathRefused, root_refusal
@@ -88,7 +88,6 @@ class ProjectManager(models.Manager.from_queryset(ProjectQuerySet)):
                 project = self.create(path=real, title=title)
         except IntegrityError:  # added by someone else between our look and our insert
             raise DuplicateProject(self.get(path=real)) from None
-        transaction.on_commit(project_changes.announce)
         return project
 
     def find(self, reference: str) -> Project | None:
@@ -145,7 +144,6 @@ class Project(models.Model):
         self.title = clean_title(title)
         self.updated_at = clock.now()
         self.save(update_fields=["title", "updated_at"])
-        transaction.on_commit(project_changes.announce)
 
     def remove(self, *, force: bool = False) -> int:
         """Forget the project (its folder stays) and return how many terminals were closed.
@@ -160,5 +158,4 @@ class Project(models.Model):
             # The owning server marks it too, with the exit code; this covers the moment between.
             TerminalRecord.objects.filter(pk=record.pk, exited_at__isnull=True).update(exited_at=clock.now())
         self.delete()
-        transaction.on_commit(project_changes.announce)
         return len(terminals)
