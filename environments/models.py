@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from django.db import models, transaction
 
-from environments import credentials
-from environments.backend_pairing import log_out
+from environments import backend_pairing, credentials, hosts
+from environments.backend_pairing import Pairing, log_out
 from environments.signals import environment_removing
 from environments.ssh.client import Ask, never_ask
 from t3site import clock
@@ -86,6 +86,46 @@ class EnvironmentManager(models.Manager):
         if session_token is not None:
             credentials.put(environment_id, session_token, session_id=session_id)
         return environment, created
+
+    def pair(
+        self,
+        http_base_url: str,
+        code: str,
+        *,
+        device_label: str,
+        where: str,
+        label: str = "",
+        kind: str = "direct",
+        ssh: dict | None = None,
+        environment_id: str | None = None,
+    ) -> tuple[Environment, bool, Pairing]:
+        """Pair with ``http_base_url`` in bearer mode, save it and its credential, and log out the one replaced.
+
+        The one flow of `environments add` and SSH launch. Without ``label`` it is named by the
+        backend's own label and ``where`` (how this server reaches it: environments.hosts.default_label).
+        ``environment_id`` is the server the caller expects there: another one is refused and
+        nothing is saved. Raise backend_pairing.BackendError.
+        """
+        paired = backend_pairing.pair(http_base_url, code, device_label=device_label)
+        if environment_id is not None and paired.environment_id != environment_id:
+            raise backend_pairing.BackendError(
+                f"{http_base_url} answered as another server ({paired.environment_id}); nothing was saved"
+            )
+        replaced = credentials.get(paired.environment_id)
+        environment, created = self.save_paired(
+            environment_id=paired.environment_id,
+            label=(label or hosts.default_label(paired.descriptor.get("label", ""), where))[:LABEL_MAX_LENGTH],
+            http_base_url=http_base_url,
+            ws_base_url=hosts.ws_base_url(http_base_url),
+            kind=kind,
+            ssh=ssh,
+            session_token=paired.session_token,
+            session_id=paired.session_id,
+        )
+        if replaced is not None:
+            # Pairing again replaced the old credential: its session must not stay alive unused.
+            log_out(http_base_url, replaced)
+        return environment, created, paired
 
     def find(self, key: str) -> Environment | None:
         """Return the environment whose row id or environmentId is ``key``."""

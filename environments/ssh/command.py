@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from argparse import ArgumentParser
 
 from django.core.management.base import CommandError
 
@@ -15,8 +16,8 @@ from environments.ssh.target import DEFAULT_REMOTE_DIR, TargetError, resolve
 SSH_HELP = "start or reuse t3site on another machine over SSH, forward a local port to it, pair and save it"
 
 
-def add_ssh_parser(subparsers) -> None:
-    """Add the `ssh` subcommand to the environments command's subparsers."""
+def add_ssh_parser(subparsers) -> ArgumentParser:
+    """Add the `ssh` subcommand to the environments command's subparsers and return it."""
     ssh = subparsers.add_parser(
         "ssh",
         help=SSH_HELP,
@@ -50,6 +51,7 @@ def add_ssh_parser(subparsers) -> None:
         action="store_true",
         help="do not pair: forward the saved environment's local port in the foreground until Ctrl+C",
     )
+    return ssh
 
 
 def run_ssh(stdout, options: dict) -> None:

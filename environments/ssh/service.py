@@ -12,9 +12,7 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
-from environments import credentials
-from environments.backend_pairing import BackendError, log_out, pair
-from environments.hosts import default_label, ws_base_url
+from environments.backend_pairing import BackendError
 from environments.models import Environment
 from environments.ssh import store
 from environments.ssh.client import Ask, Connection, SSHError, ask_at_terminal, connect, never_ask
@@ -22,7 +20,6 @@ from environments.ssh.forward import Forward
 from environments.ssh.remote_host import Launch, Probe, RemoteT3site
 from environments.ssh.store import SSHRoute
 from environments.ssh.target import DEFAULT_REMOTE_DIR, Target, resolve
-from t3site.ids import LABEL_MAX_LENGTH
 
 FREE_PORT_ATTEMPTS = 5
 
@@ -101,32 +98,22 @@ def launch_and_pair(
         connection.close()
         raise
     try:
-        paired = pair(forward.url, remote.mint_pairing_token(_device_label()), device_label=_device_label())
-        if paired.environment_id != launch.environment_id:
-            raise SSHError(f"{forward.url} answered as another server ({paired.environment_id}); nothing was saved")
         existing = Environment.objects.filter(environment_id=launch.environment_id).first()
-        previous_token = credentials.get(launch.environment_id)
-        environment, created = Environment.objects.save_paired(
-            environment_id=launch.environment_id,
-            label=(
-                label
-                or (existing and existing.label)
-                or default_label(paired.descriptor.get("label", ""), target.display)
-            )[:LABEL_MAX_LENGTH],
-            http_base_url=forward.url,
-            ws_base_url=ws_base_url(forward.url),
+        environment, created, _ = Environment.objects.pair(
+            forward.url,
+            remote.mint_pairing_token(_device_label()),
+            device_label=_device_label(),
+            where=target.display,
+            # Pairing a saved target again keeps its name (docs/environments.md).
+            label=label or (existing.label if existing else ""),
             kind=Environment.SSH,
             ssh={"host": target.alias, "port": target.port, "user": target.user},
-            session_token=paired.session_token,
-            session_id=paired.session_id,
+            environment_id=launch.environment_id,
         )
         store.put(
             launch.environment_id,
             SSHRoute(forward.local_port, remote_dir, target.launch_key, identity, launch.mode),
         )
-        if previous_token:
-            # The replaced session would otherwise stay valid until its idle lifetime ends.
-            log_out(forward.url, previous_token)
     except BackendError as exc:
         forward.close()
         raise SSHError(f"pairing through the forward failed: {exc}") from None

@@ -7,16 +7,14 @@ import socket
 from django.core.management.base import CommandError
 
 from environments import credentials
-from environments.backend_pairing import BackendError, log_out, pair
+from environments.backend_pairing import BackendError
 from environments.credentials import CredentialStoreError
 from environments.hosts import (
     BadAddress,
     PairingLink,
     address_of,
-    default_label,
     normalize_host,
     parse_pairing_url,
-    ws_base_url,
 )
 from environments.models import Environment
 from environments.ssh.client import ask_at_terminal
@@ -46,13 +44,16 @@ class Command(StateCommand):
         add.add_argument(
             "--label", help="a name for the environment (default: the backend's own label and its address)"
         )
+        add.set_defaults(handler=self.handle_add)
 
         listing = verbs.add_parser("list", help="list saved environments (never a credential)")
         listing.add_argument("--json", action="store_true", help="print one JSON document")
+        listing.set_defaults(handler=self.handle_list)
 
         rename = verbs.add_parser("rename", help="rename a saved environment")
         rename.add_argument("id", help="its id or environmentId, from `environments list`")
         rename.add_argument("label", help="the new name")
+        rename.set_defaults(handler=self.handle_rename)
 
         remove = verbs.add_parser(
             "remove",
@@ -62,12 +63,13 @@ class Command(StateCommand):
             "found running (external) keeps running.",
         )
         remove.add_argument("id", help="its id or environmentId, from `environments list`")
+        remove.set_defaults(handler=self.handle_remove)
 
-        add_ssh_parser(verbs)
+        add_ssh_parser(verbs).set_defaults(handler=self.handle_ssh)
 
-    def handle(self, *args, verb: str, **options):
+    def handle(self, *args, handler, **options):
         try:
-            getattr(self, f"handle_{verb}")(**options)
+            handler(**options)
         except CredentialStoreError as exc:
             raise CommandError(str(exc)) from None
 
@@ -79,23 +81,15 @@ class Command(StateCommand):
         except BadAddress as exc:
             raise CommandError(str(exc)) from None
         try:
-            paired = pair(link.host, link.token, device_label=f"t3site on {socket.gethostname()}")
+            environment, created, paired = Environment.objects.pair(
+                link.host,
+                link.token,
+                device_label=f"t3site on {socket.gethostname()}",
+                where=address_of(link.host),
+                label=label or "",
+            )
         except BackendError as exc:
             raise CommandError(str(exc)) from None
-        replaced = credentials.get(paired.environment_id)
-        environment, created = Environment.objects.save_paired(
-            environment_id=paired.environment_id,
-            label=(label or default_label(paired.descriptor.get("label", ""), address_of(link.host)))[
-                :LABEL_MAX_LENGTH
-            ],
-            http_base_url=link.host,
-            ws_base_url=ws_base_url(link.host),
-            session_token=paired.session_token,
-            session_id=paired.session_id,
-        )
-        if replaced is not None:
-            # Pairing again replaced the old credential: its session must not stay alive unused.
-            log_out(link.host, replaced)
         verb = "Saved" if created else "Updated"
         self.stdout.write(
             f"{verb} {environment.label!r} ({environment.http_base_url}) as {environment.id}: "
