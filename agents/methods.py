@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import partial
 
 from channels.db import database_sync_to_async
 
@@ -61,12 +60,6 @@ async def _live(call: Call) -> LiveSession:
     return session
 
 
-def _detach_on_disconnect(call: Call) -> None:
-    if "agents" not in call.extra:
-        call.extra["agents"] = True
-        call.extra.setdefault("on_disconnect", []).append(partial(live.detach_socket, call.connection))
-
-
 @method("agents.list", READ)
 async def list_agents(call: Call) -> dict:
     with agent_errors():
@@ -99,7 +92,7 @@ async def attach(call: Call) -> dict:
     after = call.param("after", int, required=False, default=0)
     if after < 0:
         raise RpcError(INVALID_PARAMS, "after cannot be negative")
-    _detach_on_disconnect(call)
+    call.connection.on_disconnect(live.detach_socket)
     session = live.get(call.param("sessionId", str))
     if session is None:
         record = await _record(call)

@@ -19,6 +19,7 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Callable
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -59,7 +60,7 @@ class WorkspaceConsumer(AsyncWebsocketConsumer):
         self._slots = asyncio.Semaphore(MAX_CONCURRENT_CALLS)
         self._last_touch = time.monotonic()
         self.outbox = Outbox(self.send, transport_buffer(self.base_send), on_overflow=self._not_reading)
-        self.extra: dict = {}
+        self._on_disconnect: dict[Callable[[WorkspaceConsumer], None], None] = {}  # an ordered set
         await revocation.watcher.join(self.channel_layer, self.channel_name, self.session.id)
         # projects.changed carries the project list, which only the read scope may see.
         if self.session.has_scope(READ):
@@ -72,11 +73,16 @@ class WorkspaceConsumer(AsyncWebsocketConsumer):
         await project_changes.watcher.leave(self.channel_layer, self.channel_name)
         for task in list(self._calls):
             task.cancel()
-        # Methods that tie this socket to longer-lived things (terminals) undo that here.
-        for cleanup in self.extra.pop("on_disconnect", ()):
-            cleanup()
+        # Methods that tie this socket to longer-lived things (terminals, agent sessions) undo that here.
+        callbacks, self._on_disconnect = list(self._on_disconnect), {}
+        for callback in callbacks:
+            callback(self)
         self.outbox.close()
         self.session = None
+
+    def on_disconnect(self, callback: Callable[[WorkspaceConsumer], None]) -> None:
+        """Call ``callback(self)`` once when this socket goes; the same callback registered twice runs once."""
+        self._on_disconnect[callback] = None
 
     def _not_reading(self) -> None:
         # The outbox has already let go of the backlog; the socket goes too.
@@ -126,9 +132,7 @@ class WorkspaceConsumer(AsyncWebsocketConsumer):
 
     async def _answer(self, request: rpc.Request) -> None:
         try:
-            call = rpc.Call(
-                session=self.session, params=request.params, notify=self.notify, connection=self, extra=self.extra
-            )
+            call = rpc.Call(session=self.session, params=request.params, notify=self.notify, connection=self)
             result = await rpc.dispatch(request.method, call)
         except rpc.RpcError as exc:
             error = exc

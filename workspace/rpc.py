@@ -8,8 +8,8 @@ the error codes, and the scope check, so every method is checked the same way.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
@@ -61,6 +61,13 @@ def parse_request(payload: Any) -> Request:
     return Request(request_id, payload["method"], params, "id" not in payload)
 
 
+class Socket(Protocol):
+    """The socket a request came in on, as its handler may use it beyond answering."""
+
+    def on_disconnect(self, callback: Callable[[Any], None]) -> None:
+        """Call ``callback(socket)`` once when the socket goes; the same callback registered twice runs once."""
+
+
 @dataclass
 class Call:
     """One request as a handler sees it."""
@@ -68,8 +75,7 @@ class Call:
     session: Any
     params: dict[str, Any]
     notify: Callable[[str, dict], Awaitable[None]]
-    connection: Any = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    connection: Socket
 
     def param(self, name: str, kind: type | tuple[type, ...], *, required: bool = True, default: Any = None) -> Any:
         """Return a parameter, checked for presence and type (-32602 otherwise)."""

@@ -9,7 +9,6 @@ as in a shell.
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 
 from pairing.scopes import TERMINAL
@@ -48,9 +47,7 @@ def _terminal(call: Call) -> Terminal:
 
 def _attach(call: Call, terminal: Terminal) -> dict:
     # The socket stops getting output when it goes away; the terminal keeps running.
-    if "terminals" not in call.extra:
-        call.extra["terminals"] = True
-        call.extra.setdefault("on_disconnect", []).append(partial(registry.detach_socket, call.connection))
+    call.connection.on_disconnect(registry.detach_socket)
     return terminal.attach(call.connection)
 
 
