@@ -18,6 +18,7 @@ from environments.ssh.service import launch_and_pair
 from environments.ssh.target import DEFAULT_REMOTE_DIR, TargetError
 from pairing.decorators import session_required
 from pairing.scopes import ADMIN, READ, WRITE
+from t3site import csp
 from t3site.http import BadRequest, answer, error, no_store, open_cors, read_json
 from t3site.ids import LABEL_MAX_LENGTH
 
@@ -32,13 +33,24 @@ def _page(request, template: str):
     return no_store(response)
 
 
+def _saved_backends(request) -> list[str]:
+    """Return the sources of the environments this server saved, for a session that may list them."""
+    session = request.device_session
+    if session is None or not session.has_scope(READ):
+        return []  # the policy header must not tell anybody else where they are
+    origins = {csp.backend_origin(environment.http_base_url) for environment in Environment.objects.all()}
+    return [source for origin in sorted(origins - {None}) for source in csp.backend_sources(origin)]
+
+
 @require_GET
+@csp.extend(connect_src=csp.named_backends)
 def pair_page(request):
     """Serve the pairing page. The token stays in the URL fragment: it never reaches this server."""
     return _page(request, "environments/pair.html")
 
 
 @require_GET
+@csp.extend(connect_src=lambda request: csp.named_backends(request) + _saved_backends(request))
 def environments_page(request):
     """Serve the list of saved environments (this browser's and this server's, merged by the page)."""
     return _page(request, "environments/list.html")

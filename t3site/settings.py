@@ -46,6 +46,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "pairing.middleware.TrustedProxyMiddleware",
+    # Above WhiteNoise and every error page, so that each response carries the policy.
+    "t3site.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -139,7 +141,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 CSRF_COOKIE_HTTPONLY = False
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
+# No page's address ever leaves in a Referer: /pair and /environments name backends in theirs.
+SECURE_REFERRER_POLICY = "no-referrer"
 X_FRAME_OPTIONS = "DENY"
 # Set by pairing.middleware.TrustedProxyMiddleware from X-Forwarded-Proto, for trusted proxies only.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_T3SITE_PROXIED_PROTO", "https")

@@ -4,9 +4,14 @@
 // in this server's list (/api/environments, never with a token), or both. The app connects to
 // any of them with the same Backend/RpcSocket code it uses for its own server: backendFor().
 import { Backend } from "./api.js";
+import { mayReach, naming } from "./csp.js";
 import { isMixedContent, wsBaseUrl } from "./pairing/hosts.js";
 
 const STORAGE_KEY = "t3site.environments";
+// Sessions this browser no longer keeps, to log out from a page that may reach their backend.
+const LOGOUTS_KEY = "t3site.logouts";
+// A session unused this long has ended by itself (T3SITE_SESSION_IDLE_TTL's default): stop trying.
+const LOGOUT_GIVE_UP_MS = 30 * 24 * 3600 * 1000;
 
 export const WHERE_BROWSER = "browser";
 export const WHERE_SERVER = "server";
@@ -28,6 +33,20 @@ function readStore() {
 
 function writeStore(entries) {
   localStorage.setItem(STORAGE_KEY, JSON.stringify(entries));
+}
+
+function readLogouts() {
+  try {
+    const data = JSON.parse(localStorage.getItem(LOGOUTS_KEY) || "[]");
+    return Array.isArray(data) ? data : [];
+  } catch {
+    return [];
+  }
+}
+
+function writeLogouts(logouts) {
+  if (logouts.length) localStorage.setItem(LOGOUTS_KEY, JSON.stringify(logouts));
+  else localStorage.removeItem(LOGOUTS_KEY);
 }
 
 function publicRecord(entry) {
@@ -64,6 +83,12 @@ export function saveInBrowser({ environmentId, label, httpBaseUrl, sessionToken,
 // Return the environment this browser saved at `httpBaseUrl` (without its token), or null.
 export function savedInBrowserAt(httpBaseUrl) {
   const entry = Object.values(readStore()).find((saved) => saved.httpBaseUrl === httpBaseUrl);
+  return entry ? publicRecord(entry) : null;
+}
+
+// Return the environment this browser saved as `environmentId` (without its token), or null.
+export function savedInBrowser(environmentId) {
+  const entry = readStore()[environmentId];
   return entry ? publicRecord(entry) : null;
 }
 
@@ -223,8 +248,49 @@ export async function remove(environment) {
   }
 }
 
-// Log out a session this browser no longer keeps (after pairing the same backend again).
+// Log out a session this browser no longer keeps (after pairing the same backend again). When this
+// page may not reach its address (the backend was paired again at another one), it waits in this
+// browser's storage for the /environments page, which may: flushLogouts().
 export function logOutReplaced(replaced) {
   if (!replaced?.sessionToken) return Promise.resolve();
+  if (!mayReach(replaced.httpBaseUrl)) {
+    const { httpBaseUrl, sessionToken } = replaced;
+    writeLogouts([...readLogouts(), { httpBaseUrl, sessionToken, since: Date.now() }]);
+    return Promise.resolve();
+  }
   return new Backend(replaced.httpBaseUrl, replaced.sessionToken).logout().catch(() => null);
+}
+
+// Log out the sessions logOutReplaced() left waiting. One the backend answered for (logged out, or
+// already ended) is forgotten; one it did not answer for is tried again next time, for 30 days.
+export async function flushLogouts() {
+  const waiting = readLogouts();
+  const left = [];
+  for (const logout of waiting) {
+    if (!mayReach(logout.httpBaseUrl)) {
+      left.push(logout);
+      continue;
+    }
+    try {
+      await new Backend(logout.httpBaseUrl, logout.sessionToken).logout();
+    } catch (error) {
+      if (error.status === 0 && Date.now() - logout.since < LOGOUT_GIVE_UP_MS) left.push(logout);
+    }
+  }
+  // Another tab may have added one meanwhile: keep those too.
+  const tried = new Set(waiting.map((logout) => logout.sessionToken));
+  writeLogouts([...left, ...readLogouts().filter((logout) => !tried.has(logout.sessionToken))]);
+}
+
+// Return the addresses of the backends this browser holds a credential for (saved environments and
+// sessions waiting to be logged out): the ones the /environments page must be allowed to reach.
+export function backendsInThisBrowser() {
+  const addresses = [...Object.values(readStore()).map((entry) => entry.httpBaseUrl),
+    ...readLogouts().map((logout) => logout.httpBaseUrl)];
+  return [...new Set(addresses.filter((address) => typeof address === "string"))];
+}
+
+// The app opened on a saved environment. Its address is named too, so the page may reach it.
+export function appUrl(environment) {
+  return naming(`/?environment=${encodeURIComponent(environment.environmentId)}`, [environment.httpBaseUrl]);
 }

@@ -8,6 +8,7 @@
 // going back cannot reveal it either.
 const fragment = new URLSearchParams(window.location.hash.slice(1));
 const tokenFromLink = fragment.get("token");
+const nameFromLink = fragment.get("name") || "";  // a name typed here before the page named its host
 if (window.location.hash) {
   history.replaceState(null, "", window.location.pathname + window.location.search);
 }
@@ -18,6 +19,7 @@ window.addEventListener("hashchange", () => {
 });
 
 const { Backend } = await import("./api.js");
+const { mayReach } = await import("./csp.js");
 const {
   addressOf, defaultLabel, directPairingLink, isMixedContent, normalizeCode, normalizeHost, readPairingForm, AddressError,
 } = await import("./pairing/hosts.js");
@@ -78,6 +80,15 @@ async function pairHosted(rawHost, code, label, environmentLabel) {
   if (isMixedContent(window.location.protocol, host)) {
     throw new Failure("mixed_content", { host, directLink: directPairingLink(host, code), codeUnspent: true });
   }
+  if (!mayReach(host)) {
+    // This page's scripts may reach only the backends its address names (t3site/csp.py): open it as
+    // the hosted pairing link of that backend, the code (and a typed name) in the fragment as ever.
+    say(`Opening the pairing link of ${host}…`);
+    const query = new URLSearchParams({ host, ...(environmentLabel ? { label: environmentLabel } : {}) });
+    const secret = new URLSearchParams({ token: code, ...(label ? { name: label } : {}) });
+    window.location.replace(`/pair?${query}#${secret}`);
+    return;
+  }
   // The descriptor first: an unreachable or wrong backend must not spend the token.
   say(`Checking ${host}…`);
   const backend = new Backend(host);
@@ -113,7 +124,7 @@ async function pairHosted(rawHost, code, label, environmentLabel) {
 
 function offerToOpen(record) {
   field("open").textContent = `Open ${record.label}`;
-  field("open").onclick = () => window.location.assign(`/?environment=${encodeURIComponent(record.environmentId)}`);
+  field("open").onclick = () => window.location.assign(environments.appUrl(record));
   field("done").hidden = false;
 }
 
@@ -156,6 +167,7 @@ async function pair({ host, code: rawCode, label, environmentLabel = "" }) {
 
 form.addEventListener("submit", (event) => {
   event.preventDefault();
+  if (form.hidden) return;  // not offered now (pairing runs, or is done): a late double submit
   const { host, code, label: environmentLabel, fromUrl } = readPairingForm(field("host").value, field("token").value);
   if (fromUrl && !host.trim()) return fail({ code: "missing_host" });  // a pasted link whose ?host= is empty
   // Show what a pasted URL was read as, so a retry starts from the split fields.
@@ -174,7 +186,7 @@ if (hostFromLink === null && tokenFromLink) {
 } else if (hostFromLink && !tokenFromLink) {
   askForCode(hostFromLink);
 } else if (hostFromLink) {
-  pair({ host: hostFromLink, code: tokenFromLink, environmentLabel: query.get("label") || "" });
+  pair({ host: hostFromLink, code: tokenFromLink, label: nameFromLink, environmentLabel: query.get("label") || "" });
 } else {
   say("Paste the pairing URL, or enter the server's address and its pairing code.",
     "Leave the address empty to pair with this server. `python manage.py pair` on a server prints a new link.");

@@ -1,8 +1,10 @@
 // The /environments page: every saved environment (this browser's and this server's, merged),
 // whether it answers and still is the same server, and rename / remove / open; and, for an owner
 // session here, "Add over SSH" (POST /api/environments/ssh, docs/ssh.md).
+import { reachOrReload } from "../csp.js";
 import {
-  checkDescriptor, checkSession, listEnvironments, remove, rename, sessionHere, WHERE_BOTH, WHERE_BROWSER,
+  appUrl, backendsInThisBrowser, checkDescriptor, checkSession, flushLogouts, listEnvironments, remove, rename,
+  sessionHere, WHERE_BOTH, WHERE_BROWSER,
 } from "../environments.js";
 import { messageFor } from "./messages.js";
 
@@ -14,6 +16,9 @@ const template = document.getElementById("environment-row");
 // until then, look again rather than call it unreachable.
 const SSH_RECHECK_MS = 2000;
 const SSH_RECHECKS = 10;
+
+// The status line to show after the page loads itself again (see launch()).
+const SAVED_MESSAGE_KEY = "t3site.environments.saved";
 
 const WHERE_TEXT = {
   [WHERE_BROWSER]: "saved in this browser",
@@ -77,7 +82,7 @@ function render(environment) {
   fields.label.textContent = environment.label;
   fields.address.textContent = environment.httpBaseUrl;
   fields.where.textContent = WHERE_TEXT[environment.where];
-  fields.open.href = `/?environment=${encodeURIComponent(environment.environmentId)}`;
+  fields.open.href = appUrl(environment);
   if (environment.addressDiffers) {
     // This server's row names another address than the one this browser paired at: never
     // contacted, and "Open" would open this browser's entry, so it is not offered here.
@@ -159,7 +164,10 @@ async function launch(body) {
     ssh.status.textContent = "";
     if (response.ok) {
       ssh.form.reset();
-      await load(`Saved ${data.label} (${data.httpBaseUrl}, over SSH).`);
+      // This page may reach the environments saved on this server when it was loaded: load it again
+      // so that it may reach the new one too, and say there what was saved.
+      sessionStorage.setItem(SAVED_MESSAGE_KEY, `Saved ${data.label} (${data.httpBaseUrl}, over SSH).`);
+      window.location.reload();
     } else if (failure.code === "unknown_host_key") {
       pendingLaunch = body;
       ssh.fingerprint.textContent = failure.details.fingerprint;
@@ -196,4 +204,11 @@ sessionHere().then((session) => {
   ssh.add.hidden = !(session && session.scopes.includes("admin") && session.scopes.includes("write"));
 });
 
-load();
+// This page checks every backend this browser saved, so its address must name those (t3site/csp.py);
+// the ones saved on this server are allowed already.
+if (reachOrReload(backendsInThisBrowser())) {
+  const saved = sessionStorage.getItem(SAVED_MESSAGE_KEY);
+  sessionStorage.removeItem(SAVED_MESSAGE_KEY);
+  flushLogouts();
+  load(saved || "");
+}

@@ -4,7 +4,10 @@
 // A saved environment is checked before anything is sent to it: another server answering at the
 // saved address is reported, never connected to.
 import { Backend } from "../api.js";
-import { backendFor, checkDescriptor, findEnvironment, markConnected, remove } from "../environments.js";
+import { reachOrReload } from "../csp.js";
+import {
+  backendFor, checkDescriptor, findEnvironment, markConnected, remove, savedInBrowser,
+} from "../environments.js";
 import { messageFor } from "../pairing/messages.js";
 
 const ENVIRONMENTS_URL = "/environments";
@@ -18,12 +21,17 @@ export async function openTarget(environmentId) {
   if (environmentId === null) {
     return { backend: new Backend(), options: { place: { label: "", host: window.location.host } } };
   }
+  // The page may reach only the backends its address names (t3site/csp.py): name the one this browser
+  // saved before anything else is fetched (and one only this server saved, once it is known, below).
+  const mine = savedInBrowser(environmentId);
+  if (mine && !reachOrReload([mine.httpBaseUrl])) return new Promise(() => {});  // the page loads again
   const environment = await findEnvironment(environmentId);
   if (!environment) {
     return blocked({ label: "unknown environment", host: "" }, "not saved",
       "This environment is not saved in this browser.",
       "Browser storage belongs to one address: open it from the list of saved environments here, or pair with it again.");
   }
+  if (!reachOrReload([environment.httpBaseUrl])) return new Promise(() => {});
   const place = { label: environment.label, host: hostOf(environment.httpBaseUrl) };
   const pairAgain = { href: pairAgainUrl(environment.httpBaseUrl), text: "Pair again" };
   const check = await checkDescriptor(environment);
