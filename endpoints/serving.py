@@ -26,11 +26,8 @@ def _record_path(state: Path) -> Path:
 
 
 def _read(state: Path) -> list[dict]:
-    try:
-        data = json.loads(_record_path(state).read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
-        return []
-    return [m for m in data.get("mappings", []) if isinstance(m, dict)] if isinstance(data, dict) else []
+    mappings = home.read_json_object(_record_path(state)).get("mappings")
+    return [m for m in mappings if isinstance(m, dict)] if isinstance(mappings, list) else []
 
 
 def _write(state: Path, mappings: list[dict]) -> None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from t3site.cache import TTLCache
 
 CLI_TIMEOUT_SECONDS = 10
 # `tailscale status` is asked on every endpoint listing; a few seconds of cache keeps a
@@ -48,19 +48,13 @@ class Status:
         return self.backend_state == RUNNING and bool(self.dns_name)
 
 
-@dataclass
-class _Cache:
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    entries: dict[str, tuple[float, object]] = field(default_factory=dict)
-
-
-_cache = _Cache()
+# A failing CLI is an answer too: a page that polls does not run it again every time either.
+_answers: TTLCache = TTLCache(STATUS_CACHE_SECONDS, remember=(TailscaleError,))
 
 
 def forget_cache() -> None:
     """Drop cached CLI answers (after this process changed Serve, or in tests)."""
-    with _cache.lock:
-        _cache.entries.clear()
+    _answers.clear()
 
 
 def _one_line(text: str) -> str:
@@ -102,26 +96,6 @@ def _text(value: str | bytes | None) -> str:
     return value or ""
 
 
-def _cached(key: str, compute):
-    now = time.monotonic()
-    with _cache.lock:
-        hit = _cache.entries.get(key)
-        if hit and now - hit[0] < STATUS_CACHE_SECONDS:
-            value = hit[1]
-            if isinstance(value, TailscaleError):
-                raise value
-            return value
-    try:
-        value = compute()
-    except TailscaleError as exc:
-        value = exc
-    with _cache.lock:
-        _cache.entries[key] = (now, value)
-    if isinstance(value, TailscaleError):
-        raise value
-    return value
-
-
 def _json(text: str, what: str) -> dict:
     try:
         data = json.loads(text or "{}")
@@ -142,12 +116,12 @@ def status() -> Status:
             addresses=tuple(me.get("TailscaleIPs") or ()),
         )
 
-    return _cached("status", compute)
+    return _answers.get("status", compute)
 
 
 def serve_config() -> dict:
     """Return `tailscale serve status --json` ({} when nothing is served)."""
-    return _cached("serve", lambda: _json(run("serve", "status", "--json"), "serve status --json"))
+    return _answers.get("serve", lambda: _json(run("serve", "status", "--json"), "serve status --json"))
 
 
 def https_url(dns_name: str, https_port: int) -> str:

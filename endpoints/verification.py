@@ -8,18 +8,15 @@ stale Serve mapping, another machine, or a proxy's error page.
 from __future__ import annotations
 
 import http.client
-import json
 import socket
 import ssl
-import threading
-import time
 import urllib.error
-import urllib.request
 from dataclasses import dataclass
 
-DESCRIPTOR_PATH = "/.well-known/t3/environment"
+from t3site.backends import NotADescriptor, fetch_descriptor
+from t3site.cache import TTLCache
+
 VERIFY_TIMEOUT_SECONDS = 5
-DESCRIPTOR_MAX_BYTES = 64 * 1024
 # A result is reused this long: the Connections page polls, and each check may take seconds.
 VERIFICATION_CACHE_SECONDS = 15
 
@@ -30,41 +27,11 @@ class Verification:
     reason: str
 
 
-_cache: dict[tuple[str, str], tuple[float, Verification]] = {}
-_lock = threading.Lock()
+_verified: TTLCache[Verification] = TTLCache(VERIFICATION_CACHE_SECONDS)
 
 
 def forget_cache() -> None:
-    with _lock:
-        _cache.clear()
-
-
-class NotADescriptor(Exception):
-    """The URL answered, but not with a JSON object: some other site or an error page."""
-
-
-def fetch_descriptor(base_url: str, timeout: float, context: ssl.SSLContext | None = None) -> dict:
-    """Return the descriptor ``base_url`` serves, fetched directly, never through a proxy.
-
-    http_proxy and https_proxy are ignored: the probe is of 127.0.0.1 or of this
-    server's own name, which a proxy would answer for from somewhere else (or log).
-    Raise urllib's errors (OSError) when it cannot be fetched, NotADescriptor when
-    the answer is not a JSON object.
-    """
-    url = base_url.rstrip("/") + DESCRIPTOR_PATH
-    request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310 - callers pass http(s)
-    handlers: list[urllib.request.BaseHandler] = [urllib.request.ProxyHandler({})]
-    if context is not None:
-        handlers.append(urllib.request.HTTPSHandler(context=context))
-    with urllib.request.build_opener(*handlers).open(request, timeout=timeout) as response:
-        body = response.read(DESCRIPTOR_MAX_BYTES)
-    try:
-        descriptor = json.loads(body)
-    except ValueError:
-        raise NotADescriptor(url) from None
-    if not isinstance(descriptor, dict):
-        raise NotADescriptor(url)
-    return descriptor
+    _verified.clear()
 
 
 def verify(
@@ -89,9 +56,7 @@ def verify(
         return Verification(False, f"{base_url} did not answer within {timeout:g} seconds.")
     except (OSError, ValueError, http.client.HTTPException) as exc:
         return Verification(False, _unreachable(base_url, exc, timeout))
-    found = descriptor.get("environmentId")
-    if found is None:
-        return not_descriptor
+    found = descriptor["environmentId"]
     if found != environment_id:
         return Verification(False, f"{base_url} reaches a different t3site server (environment {found}), not this one.")
     return Verification(True, f"{base_url} answers as this server.")
@@ -112,13 +77,4 @@ def _unreachable(base_url: str, reason: object, timeout: float) -> str:
 
 def verify_cached(base_url: str, environment_id: str, timeout: float = VERIFY_TIMEOUT_SECONDS) -> Verification:
     """Return ``verify()``'s answer, reusing one from the last few seconds."""
-    key = (base_url, environment_id)
-    now = time.monotonic()
-    with _lock:
-        hit = _cache.get(key)
-        if hit and now - hit[0] < VERIFICATION_CACHE_SECONDS:
-            return hit[1]
-    result = verify(base_url, environment_id, timeout)
-    with _lock:
-        _cache[key] = (time.monotonic(), result)
-    return result
+    return _verified.get((base_url, environment_id), lambda: verify(base_url, environment_id, timeout))

@@ -8,12 +8,14 @@ not t3site never spends the one-time token or counts as a failed attempt.
 
 from __future__ import annotations
 
+import http.client
 import json
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
 from pairing.tokens import MalformedToken, normalize_pairing_code
+from t3site import backends
 
 TIMEOUT_SECONDS = 10
 
@@ -86,10 +88,15 @@ def _refusal(exc: urllib.error.HTTPError) -> BackendError:
 
 def fetch_descriptor(host: str) -> dict:
     """Return the backend's descriptor; raise BackendError when it is unreachable or not t3site."""
-    descriptor = _call("GET", f"{host}/.well-known/t3/environment")
-    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("environmentId"), str):
-        raise BackendError(f"{host} answers, but not as a t3site server (its descriptor has no environmentId)")
-    return descriptor
+    try:
+        return backends.fetch_descriptor(host, TIMEOUT_SECONDS)
+    except backends.NotADescriptor:
+        raise BackendError(f"{host} answers, but not as a t3site server (no environmentId in its descriptor)") from None
+    except urllib.error.HTTPError as exc:
+        raise _refusal(exc) from None
+    except (OSError, http.client.HTTPException) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise BackendError(f"cannot reach {host.split('/', 3)[2]}: {reason}; is the server running there?") from None
 
 
 def pair(host: str, code: str, *, device_label: str) -> Pairing:

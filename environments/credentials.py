@@ -10,13 +10,12 @@ an exclusive lock so two commands saving at once do not lose each other's entry.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from django.conf import settings
 
 from t3site import clock
-from t3site.home import locked_json
+from t3site.home import locked_json, read_json_object
 
 CREDENTIALS_FILENAME = "environment-credentials.json"
 
@@ -31,12 +30,10 @@ def path(home: Path | None = None) -> Path:
 
 def _read(home: Path | None) -> dict[str, dict]:
     try:
-        data = json.loads(path(home).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
+        data = read_json_object(path(home), strict=True)
     except ValueError:
         raise CredentialStoreError(f"{path(home)} is not valid JSON: fix or delete it") from None
-    entries = data.get("credentials") if isinstance(data, dict) else None
+    entries = data.get("credentials")
     return entries if isinstance(entries, dict) else {}
 
 

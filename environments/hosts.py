@@ -1,22 +1,15 @@
 """Backend addresses and pairing URLs, checked the same way as static/js/pairing/hosts.js.
 
-No Django imports. A backend address is an origin, ``scheme://host[:port]``, and
-nothing else: user info, paths, queries and fragments are refused rather than
-dropped, because a pasted address that carries any of them is either a mistake
-or a trick (``http://good.example@evil.example``) and silently fixing it would
-send a pairing token somewhere the user did not mean.
+No Django imports. A backend address is an origin, read by t3site.origins: user info,
+paths, queries and fragments are refused rather than dropped (its docstring says why).
 """
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
-DEFAULT_PORTS = {"http": 80, "https": 443}
-_HOSTNAME = re.compile(r"^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*\.?$")
-_FORBIDDEN_CHARACTERS = re.compile(r"[\s\\\x00-\x1f\x7f]")
+from t3site.origins import DEFAULT_PORTS, BadOrigin, normalize_origin
 
 
 class BadAddress(ValueError):
@@ -37,43 +30,10 @@ def normalize_host(text: str) -> str:
     A bare ``host:port`` is taken as http. Raise BadAddress for anything but an
     http(s) origin.
     """
-    text = (text or "").strip()
-    if not text:
-        raise BadAddress("no address given: use one like http://192.168.1.20:3773")
-    if _FORBIDDEN_CHARACTERS.search(text):
-        raise BadAddress("an address cannot contain spaces, backslashes or control characters")
-    if "://" not in text:
-        text = "http://" + text
     try:
-        parts = urlsplit(text)
-        port = parts.port
-    except ValueError as exc:
-        raise BadAddress(f"{text!r} is not an address ({exc})") from None
-    scheme = parts.scheme.lower()
-    if scheme not in DEFAULT_PORTS:
-        raise BadAddress(f"{scheme}:// is not supported: a backend address starts with http:// or https://")
-    if "@" in parts.netloc:
-        raise BadAddress("an address with a user name or password is refused: give only scheme, host and port")
-    if parts.path not in ("", "/") or parts.query or parts.fragment or text.endswith(("?", "#")):
-        raise BadAddress("give only the address, like http://192.168.1.20:3773, without a path, query or fragment")
-    host = _host(parts.netloc, parts.hostname)
-    if port is not None and port != DEFAULT_PORTS[scheme]:
-        return f"{scheme}://{host}:{port}"
-    return f"{scheme}://{host}"
-
-
-def _host(netloc: str, hostname: str | None) -> str:
-    if not hostname:
-        raise BadAddress("the address has no host name")
-    if netloc.startswith("["):
-        try:
-            address = ipaddress.IPv6Address(hostname)
-        except ValueError:
-            raise BadAddress(f"[{hostname}] is not an IPv6 address") from None
-        return f"[{address.compressed}]"
-    if not _HOSTNAME.match(hostname):
-        raise BadAddress(f"{hostname!r} is not a host name")
-    return hostname.rstrip(".")
+        return normalize_origin(text)
+    except BadOrigin as exc:
+        raise BadAddress(str(exc)) from None
 
 
 def address_of(http_base_url: str) -> str:

@@ -15,6 +15,7 @@ from django.conf import settings
 
 from pairing.clientip import client_ip
 from pairing.models import DeviceSession
+from t3site.origins import BadOrigin, normalize_origin
 
 SESSION_COOKIE = "t3site_session"
 
@@ -45,7 +46,11 @@ def origin_is_this_server(origin: str, host: str) -> bool:
 
 
 def origin_is_hosted(origin: str) -> bool:
-    return origin.rstrip("/").lower() in {o.lower() for o in settings.T3SITE_HOSTED_ORIGINS}
+    """Return whether a browser Origin is one of T3SITE_HOSTED_ORIGINS (read the same way)."""
+    try:
+        return normalize_origin(origin, default_scheme=None) in settings.T3SITE_HOSTED_ORIGINS
+    except BadOrigin:
+        return False
 
 
 def resolve(*, authorization: str | None, cookie: str | None, origin: str | None, host: str) -> Presented:

@@ -13,8 +13,8 @@ import psutil
 from django.conf import settings
 
 from endpoints.addresses import is_wildcard, url_host
-from endpoints.verification import NotADescriptor, fetch_descriptor
 from t3site import home
+from t3site.backends import NotADescriptor, fetch_descriptor
 
 PROBE_TIMEOUT_SECONDS = 3
 

@@ -19,6 +19,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from t3site import home
 from t3site.durations import DurationError, parse_duration
+from t3site.origins import BadOrigin, normalize_origin
 
 # The PostgreSQL and Redis clients are not in requirements.txt: the embedded default (SQLite, the
 # in-memory channel layer) needs neither, and they were a good part of a first `make serve`.
@@ -50,23 +51,12 @@ def _split(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def parse_origin(name: str, value: str, schemes: tuple[str, ...] = ("http", "https")) -> str:
+def parse_origin(name: str, value: str) -> str:
     """Return ``value`` as a normalized origin (scheme://host[:port]) or raise naming ``name``."""
     try:
-        parts = urlsplit(value)
-        port = parts.port
-    except ValueError as exc:
-        raise _fail(name, f"{value!r} is not a URL ({exc})") from None
-    if parts.scheme not in schemes or not parts.hostname:
-        raise _fail(name, f"{value!r} must be {' or '.join(schemes)}://host[:port]")
-    if parts.username or parts.password or parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise _fail(name, f"{value!r} must be an origin only: no user, path, query or fragment")
-    host = parts.hostname
-    if ":" in host:
-        host = f"[{host}]"
-    default_port = {"http": 80, "https": 443}[parts.scheme]
-    suffix = f":{port}" if port and port != default_port else ""
-    return f"{parts.scheme}://{host}{suffix}"
+        return normalize_origin(value, default_scheme=None)
+    except BadOrigin as exc:
+        raise _fail(name, str(exc)) from None
 
 
 def _missing(*modules: str) -> str | None:

@@ -53,6 +53,24 @@ def ensure_home(home: Path) -> Path:
     return home
 
 
+def read_json_object(path: Path, *, strict: bool = False) -> dict[str, Any]:
+    """Return the JSON object kept in ``path``: {} when there is no such file, or it holds no object.
+
+    A file that cannot be read or parsed reads as {} too (state half written by a crash counts
+    as none), unless ``strict``: then it raises OSError or ValueError, for a store whose
+    entries must not be written over by an empty list.
+    """
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError):
+        if strict:
+            raise
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def write_atomically(path: Path, data: str, mode: int = 0o600) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
@@ -145,11 +163,7 @@ def runtime_path(home: Path) -> Path:
 
 def read_runtime(home: Path) -> dict[str, Any] | None:
     """Return the running server's descriptor file, or None when there is none or it is unreadable."""
-    try:
-        data = json.loads(runtime_path(home).read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+    return read_json_object(runtime_path(home)) or None
 
 
 def write_runtime(home: Path, runtime: dict[str, Any]) -> None:

@@ -16,8 +16,9 @@ import os
 import re
 import shutil
 import signal
-import time
 from contextlib import suppress
+
+from t3site.cache import TTLCache
 
 KNOWN_PROVIDERS = {
     "codex": "Codex",
@@ -37,7 +38,7 @@ _VERSION_NUMBER = re.compile(r"\d+(?:\.\d+)+[\w.+-]*")
 # A command name, never a path or options: it is looked up on PATH and run with --version.
 _COMMAND_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
-_versions: dict[tuple[str, int], tuple[float, str | None]] = {}
+_versions: TTLCache[str | None] = TTLCache(VERSION_CACHE_SECONDS)
 
 
 def configured_commands() -> list[str]:
@@ -73,12 +74,7 @@ async def version_of(path: str) -> str | None:
         key = (path, os.stat(path).st_mtime_ns)
     except OSError:
         return None
-    cached = _versions.get(key)
-    if cached is not None and cached[0] > time.monotonic():
-        return cached[1]
-    version = await _ask_version(path)
-    _versions[key] = (time.monotonic() + VERSION_CACHE_SECONDS, version)
-    return version
+    return await _versions.aget(key, lambda: _ask_version(path))
 
 
 async def _ask_version(path: str) -> str | None:

@@ -8,13 +8,12 @@ No secret is stored here: identity files are kept by path, passphrases never.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from django.conf import settings
 
-from t3site.home import locked_json
+from t3site.home import locked_json, read_json_object
 
 STORE_FILENAME = "ssh-environments.json"
 
@@ -35,11 +34,7 @@ def _path() -> Path:
 
 
 def _read() -> dict[str, dict]:
-    try:
-        data = json.loads(_path().read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+    return read_json_object(_path())
 
 
 def _locked():
