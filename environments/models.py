@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from django.db import models, transaction
 
@@ -174,7 +175,15 @@ class Environment(models.Model):
         }
         if self.kind == self.SSH:
             data["ssh"] = {"host": self.ssh_host, "port": self.ssh_port, "user": self.ssh_user}
+        if credentials.get(self.environment_id) is not None:
+            # This server holds the credential, so every device paired here may use it through the relay.
+            data["relay"] = self.relay_path
         return data
+
+    @property
+    def relay_path(self) -> str:
+        """Return the path of this environment's socket relayed through this server (docs/contract.md §8)."""
+        return f"/via/{quote(self.environment_id, safe='')}/ws"
 
     def route(self) -> dict:
         """Return where this environment is reached: what a credential for it is sent to."""
