@@ -8,7 +8,10 @@ import pytest
 
 from environments import backend_pairing
 from environments.hosts import ws_base_url
-from tests.environments.conftest import unused_port  # noqa: F401 - a fixture shared with environments' tests
+
+# Fixtures shared with environments' tests: a refused port, the suite's real sshd and a remote t3site folder.
+from tests.environments.conftest import remote, sshd, unused_port  # noqa: F401
+from tests.environments.test_ssh_serving import client_env  # noqa: F401
 from tests.support.e2e import pair_bearer
 from tests.support.http import request
 from tests.support.server import RunningServer, manage, start_server
