@@ -19,9 +19,9 @@ from endpoints.discovery import (
     https_endpoint,
 )
 from endpoints.interfaces import local_addresses
+from endpoints.listening import DEFAULT_PORT, current_listener
 from endpoints.models import LOCAL_ONLY, NETWORK_ACCESSIBLE, ConnectionSettings
 from endpoints.verification import verify_cached
-from pairing.server import DEFAULT_PORT, current_listener
 from t3site import home
 
 

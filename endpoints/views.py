@@ -11,12 +11,12 @@ from endpoints import serving, tailscale
 from endpoints.advertised import advertised, current_listening, network_access
 from endpoints.descriptor import describe, environment_id
 from endpoints.discovery import PREFERENCE_KEYS, is_known_preference_key
+from endpoints.listening import BindError, current_listener
 from endpoints.models import BIND_HOSTS, NETWORK_MODES, ConnectionSettings
 from endpoints.qr import QR_TEXT_MAX_CHARS, svg_qr
 from endpoints.verification import verify_cached
 from pairing.decorators import session_required
 from pairing.scopes import ADMIN
-from pairing.server import BindError, current_listener
 from t3site.http import BadRequest, answer, error, no_store, open_cors, read_json
 
 LOOPBACK_KEY = PREFERENCE_KEYS["loopback"]

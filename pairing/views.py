@@ -6,6 +6,7 @@ from pairing import scopes as scope_rules
 from pairing.auth import SESSION_COOKIE, origin_is_this_server, request_client_ip
 from pairing.decorators import session_required
 from pairing.forms import RenameForm, TicketForm
+from pairing.links import pairing_url
 from pairing.models import (
     CredentialError,
     DeviceSession,
@@ -123,10 +124,6 @@ def logout(request):
     return response
 
 
-def _pairing_url(request, code: str) -> str:
-    return f"{request.scheme}://{request.get_host()}/pair#token={code}"
-
-
 @open_cors("GET, POST, OPTIONS")
 @session_required(scope_rules.ADMIN)
 def pairing_links(request):
@@ -149,7 +146,7 @@ def pairing_links(request):
     except (DurationError, scope_rules.GrantError) as exc:
         raise BadRequest(str(exc)) from None
     return answer(
-        {**link.as_dict(), "token": code, "pairingUrl": _pairing_url(request, code)},
+        {**link.as_dict(), "token": code, "pairingUrl": pairing_url(f"{request.scheme}://{request.get_host()}", code)},
         status=201,
     )
 

@@ -58,3 +58,16 @@ class StateCommand(BaseCommand):
         """Print a listing with a header row (plain output; `--json` is the form for scripts)."""
         for line in table(headers, rows):
             self.stdout.write(line)
+
+
+class SubcommandsCommand(StateCommand):
+    """A command of subcommands: each subparser names its method with ``set_defaults(handler=self.method)``."""
+
+    # Exceptions that are the user's mistake: one line on stderr (CommandError), not a traceback.
+    user_errors: tuple[type[Exception], ...] = ()
+
+    def handle(self, *args, handler, **options):
+        try:
+            return handler(**options)
+        except self.user_errors as exc:
+            raise CommandError(str(exc)) from None

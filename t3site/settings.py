@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "workspace",
     "agents",
     "relay",
+    # The server process (serve, pair, the listener), on top of every app it serves.
+    "server",
 ]
 
 MIDDLEWARE = [

@@ -8,8 +8,12 @@ class WorkspaceConfig(AppConfig):
 
     def ready(self) -> None:
         # Importing the method modules registers their JSON-RPC methods.
-        from workspace import methods, project_changes  # noqa: F401
+        from endpoints import descriptor
+        from workspace import methods, project_changes, rpc  # noqa: F401
         from workspace.terminals import registry
+
+        # The descriptor names the method namespaces (agents' too, registered after this).
+        descriptor.offer_capabilities(rpc.capabilities)
 
         # Only receivers are connected here: leftovers are ended when `serve` sends server_started, so
         # commands, migrations and tests that never start a server signal no process.

@@ -59,7 +59,7 @@ def _alive(pid: object) -> bool:
 def live_server(base: Path) -> dict | None:
     """Return the runtime record of the server running for ``base``, or None.
 
-    The same proof as pairing.runtime.running_server (the file, a live pid, a descriptor
+    The same proof as server.runtime.running_server (the file, a live pid, a descriptor
     answering with this home's environment id), written out here because this script
     must run without Django on a remote whose checkout may differ.
     """

@@ -13,8 +13,9 @@ from contextlib import contextmanager
 import pytest
 from django.core.management import call_command
 
+from endpoints.listening import BindError
 from endpoints.models import ConnectionSettings
-from pairing.server import BindError, listen_instead
+from server.listener import listen_instead
 from t3site import home
 from tests.support.http import request
 from tests.support.server import ROOT, command_env, manage, start_server
@@ -182,7 +183,8 @@ FAILED_MOVE = """
 import json, socket, sys, threading
 from twisted.internet import reactor
 from twisted.internet.protocol import Factory, Protocol
-from pairing.server import BindError, ListenerControl, bind_listener
+from endpoints.listening import BindError
+from server.listener import ListenerControl, bind_listener
 
 class Hello(Protocol):
     def connectionMade(self):
@@ -276,7 +278,7 @@ def test_a_tailscale_mapping_is_undone_when_daphne_fails_to_start(fake_tailscale
     def fail_to_start(listener, on_started, on_stopping, control):
         raise RuntimeError("daphne could not start")
 
-    monkeypatch.setattr("pairing.management.commands.serve.run_daphne", fail_to_start)
+    monkeypatch.setattr("server.management.commands.serve.run_daphne", fail_to_start)
     with pytest.raises(RuntimeError):
         call_command("serve", "--port", "0", "--no-qr", "--tailscale-serve")
     assert fake_tailscale.target() is None

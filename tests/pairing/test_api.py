@@ -286,7 +286,8 @@ def test_a_trusted_https_proxy_gets_a_secure_cookie_and_https_links(client, sett
     assert response.cookies["t3site_session"]["secure"]
     proxied = {"HTTP_X_FORWARDED_PROTO": "https", "HTTP_HOST": "box.tailnet.example"}
     link = post(client, "/api/auth/pairing-links", {}, **proxied, **owner_device.auth).json()
-    assert link["pairingUrl"].startswith("https://box.tailnet.example/pair#token=")
+    # Over https a link is hosted-style, as every pairing URL is (pairing.links): any hosted page can use it.
+    assert link["pairingUrl"].startswith("https://box.tailnet.example/pair?host=https%3A%2F%2Fbox.tailnet.example#token=")
 
 
 def test_anyone_elses_forwarded_proto_is_ignored(client, owner_device):

@@ -5,28 +5,21 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import CommandError
 
-from endpoints.links import pairing_url
 from pairing import scopes as scope_rules
-from pairing.cli import (
-    LINK_LABEL_HELP,
-    add_grant_options,
-    found_server,
-    issue_link,
-    link_document,
-    link_summary,
-    parse_ttl,
-)
+from pairing.grants import LINK_LABEL_HELP, add_grant_options, issue_link, link_document, link_summary, parse_ttl
+from pairing.links import pairing_url, running_origin
 from pairing.models import DeviceSession, InvalidLabel, PairingCredential
 from t3site import clock
-from t3site.commands import StateCommand
+from t3site.commands import SubcommandsCommand
 from t3site.durations import format_duration
 
 PAIRING_HELP = "one-time pairing links (tokens a device exchanges for a session)"
 SESSION_HELP = "device sessions (what a paired device holds)"
 
 
-class Command(StateCommand):
+class Command(SubcommandsCommand):
     help = "Manage pairing links and device sessions: create, list, rename and revoke them."
+    user_errors = (scope_rules.ScopeError, InvalidLabel)
 
     def add_arguments(self, parser):
         nouns = parser.add_subparsers(dest="noun", required=True, metavar="{pairing,session}")
@@ -45,13 +38,13 @@ class Command(StateCommand):
         create.add_argument(
             "--base-url", help="the server URL to build the pairing URL from, like http://192.168.1.20:3773"
         )
-        create.set_defaults(handler="pairing_create")
+        create.set_defaults(handler=self.pairing_create)
         listing = pairing_verbs.add_parser("list", help="list pairing links (never their tokens)")
         listing.add_argument("--json", action="store_true", help="print one JSON document")
-        listing.set_defaults(handler="pairing_list")
+        listing.set_defaults(handler=self.pairing_list)
         revoke = pairing_verbs.add_parser("revoke", help="revoke a pairing link so it can no longer be used")
         revoke.add_argument("id", help="the link's id, from `auth pairing list`")
-        revoke.set_defaults(handler="pairing_revoke")
+        revoke.set_defaults(handler=self.pairing_revoke)
 
         session = nouns.add_parser("session", help=SESSION_HELP, description=f"Manage {SESSION_HELP}.")
         session_verbs = session.add_subparsers(
@@ -77,33 +70,29 @@ class Command(StateCommand):
             "its name",
             ttl_default_text=f"T3SITE_SESSION_IDLE_TTL, now {idle_now}",
         )
-        issue.set_defaults(handler="session_issue")
+        issue.set_defaults(handler=self.session_issue)
         listing = session_verbs.add_parser("list", help="list live sessions (never their tokens)")
         listing.add_argument("--json", action="store_true", help="print one JSON document")
         listing.add_argument("--all", action="store_true", help="include revoked and expired sessions")
-        listing.set_defaults(handler="session_list")
+        listing.set_defaults(handler=self.session_list)
         rename = session_verbs.add_parser(
             "rename", help="give a device a new name", description="Give a device (its session) a new name."
         )
         rename.add_argument("id", help="the session's id, from `auth session list`")
         rename.add_argument("label", help="the new name")
-        rename.set_defaults(handler="session_rename")
+        rename.set_defaults(handler=self.session_rename)
         revoke = session_verbs.add_parser("revoke", help="revoke a session and close its open sockets")
         revoke.add_argument("id", help="the session's id, from `auth session list`")
-        revoke.set_defaults(handler="session_revoke")
+        revoke.set_defaults(handler=self.session_revoke)
         others = session_verbs.add_parser("revoke-others", help="revoke every session except one")
         others.add_argument("--keep", required=True, help="the id of the session to keep")
-        others.set_defaults(handler="session_revoke_others")
-
-    def handle(self, *args, handler: str, **options):
-        getattr(self, handler)(**options)
+        others.set_defaults(handler=self.session_revoke_others)
 
     # pairing links
 
     def pairing_create(self, *, ttl, label, role, scopes, base_url, json, **_):
         if base_url is None:
-            runtime = found_server()
-            base_url = runtime["origin"] if runtime else None
+            base_url = running_origin()
         link, code = issue_link(role=role, scopes=scopes, label=label, ttl=ttl)
         data = link_document(link, code, pairing_url(base_url, code) if base_url else None)
         if json:
@@ -139,17 +128,14 @@ class Command(StateCommand):
     # device sessions
 
     def session_issue(self, *, ttl, label, role, scopes, json, **_):
-        try:
-            session, token = DeviceSession.objects.issue(
-                role=role,
-                scopes=scopes,
-                label=label,
-                # Without --ttl the model applies T3SITE_SESSION_IDLE_TTL, as for a paired device.
-                idle_ttl_seconds=parse_ttl(ttl) if ttl is not None else None,
-                auth_mode="cli",
-            )
-        except scope_rules.ScopeError as exc:
-            raise CommandError(str(exc)) from None
+        session, token = DeviceSession.objects.issue(
+            role=role,
+            scopes=scopes,
+            label=label,
+            # Without --ttl the model applies T3SITE_SESSION_IDLE_TTL, as for a paired device.
+            idle_ttl_seconds=parse_ttl(ttl) if ttl is not None else None,
+            auth_mode="cli",
+        )
         data = {
             "sessionId": session.id,
             "sessionToken": token,
@@ -195,10 +181,7 @@ class Command(StateCommand):
         session = DeviceSession.objects.filter(pk=id).first()
         if session is None:
             raise CommandError(f"no session {id!r}: see `manage.py auth session list`")
-        try:
-            name = session.rename(label)
-        except InvalidLabel as exc:
-            raise CommandError(str(exc)) from None
+        name = session.rename(label)
         self.stdout.write(f"Renamed session {id} to {name!r}.")
 
     def session_revoke(self, *, id, **_):

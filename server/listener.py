@@ -15,15 +15,12 @@ import socket
 import weakref
 from collections.abc import Callable
 
+from endpoints import listening
+from endpoints.listening import BindError
+
 LISTEN_BACKLOG = 128
-# The contract's port: `serve` listens here unless told otherwise.
-DEFAULT_PORT = 3773
 
 logger = logging.getLogger("t3site.server")
-
-
-class BindError(Exception):
-    pass
 
 
 def bind_listener(host: str, port: int) -> socket.socket:
@@ -122,12 +119,11 @@ class ListenerControl:
         self._connections: weakref.WeakSet = weakref.WeakSet()
 
     def attach(self, reactor, factory, listener: socket.socket) -> None:
-        """Adopt ``listener`` into ``factory`` (in the reactor thread) and make this the current control."""
-        global _current
+        """Adopt ``listener`` into ``factory`` (in the reactor thread) and register it as this process's listener."""
         self._reactor = reactor
         self._factory = _Recorded(factory, self._connections)
         self._adopt(listener)
-        _current = self
+        listening.register(self)
 
     def _adopt(self, listener: socket.socket) -> None:
         # Twisted expects an adopted socket to be non-blocking already. It keeps its
@@ -230,14 +226,6 @@ class _Recorded:
     def __getattr__(self, name: str):
         # doStart, doStop, logPrefix and the rest are daphne's factory's own.
         return getattr(self._factory, name)
-
-
-_current: ListenerControl | None = None
-
-
-def current_listener() -> ListenerControl | None:
-    """Return the control of the listener of the server running in this process, if any."""
-    return _current
 
 
 def run_daphne(

@@ -11,6 +11,7 @@ import http.client
 
 import psutil
 from django.conf import settings
+from django.core.management.base import CommandError
 
 from endpoints.addresses import is_wildcard, url_host
 from t3site import home
@@ -54,7 +55,7 @@ def running_server() -> dict | None:
         descriptor = fetch_descriptor(local_origin(runtime), PROBE_TIMEOUT_SECONDS)
     except (OSError, ValueError, NotADescriptor, http.client.HTTPException):
         return None
-    if descriptor.get("environmentId") != home.environment_id(settings.T3SITE_HOME):
+    if descriptor["environmentId"] != home.environment_id(settings.T3SITE_HOME):
         return None
     origin = runtime.get("origin")
     if not isinstance(origin, str) or not origin.startswith(("http://", "https://")):
@@ -63,3 +64,17 @@ def running_server() -> dict | None:
             "(no http(s) origin): restart `python manage.py serve` to write it again"
         )
     return runtime
+
+
+def found_server() -> dict | None:
+    """Return the running server's runtime record, or None; a malformed record is a CommandError."""
+    try:
+        return running_server()
+    except MalformedRuntime as exc:
+        raise CommandError(str(exc)) from None
+
+
+def running_origin() -> str | None:
+    """Return where devices reach the running server, or None when none runs (for commands)."""
+    runtime = found_server()
+    return runtime["origin"] if runtime else None

@@ -15,14 +15,15 @@ from endpoints import serving, tailscale
 from endpoints.addresses import is_wildcard, url_host
 from endpoints.discovery import Listening
 from endpoints.interfaces import preferred_address
-from endpoints.links import pairing_url
+from endpoints.listening import DEFAULT_PORT, BindError
 from endpoints.models import ConnectionSettings
 from endpoints.verification import verify
 from pairing.lifetimes import PAIRING_TTL_SECONDS
+from pairing.links import pairing_url
 from pairing.models import PairingCredential
-from pairing.qr import terminal_qr
 from pairing.scopes import OWNER
-from pairing.server import DEFAULT_PORT, BindError, ListenerControl, bind_listener, run_daphne
+from server.listener import ListenerControl, bind_listener, run_daphne
+from server.qr import terminal_qr
 from t3site import clock, home, lifecycle
 from t3site.commands import StateCommand
 

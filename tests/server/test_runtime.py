@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from pairing.runtime import running_server
+from server.runtime import running_server
 from t3site import home
 from tests.support.server import manage, start_server
 

@@ -1,4 +1,4 @@
-"""What the `auth` and `pair` commands share: grant options, TTLs, and minting a link."""
+"""What a pairing link or session grants, as the `auth` and `pair` commands take it and print it."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from django.core.management.base import CommandError
 
 from pairing import scopes as scope_rules
 from pairing.models import PairingCredential
-from pairing.runtime import MalformedRuntime, running_server
 from t3site import clock
 from t3site.durations import DurationError, duration_in_words, parse_duration
 
@@ -47,14 +46,6 @@ def parse_ttl(text: str) -> int:
         return parse_duration(text)
     except DurationError as exc:
         raise CommandError(f"--ttl: {exc}") from None
-
-
-def found_server() -> dict | None:
-    """Return the running server's runtime record, or None; a malformed record is a CommandError."""
-    try:
-        return running_server()
-    except MalformedRuntime as exc:
-        raise CommandError(str(exc)) from None
 
 
 def issue_link(*, role: str, scopes: list[str] | None, label: str, ttl: str) -> tuple[PairingCredential, str]:

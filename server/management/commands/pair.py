@@ -8,19 +8,12 @@ from django.core.management.base import CommandError
 from endpoints import serving
 from endpoints import tailscale as ts
 from endpoints.descriptor import environment_id
-from endpoints.links import pairing_url
 from endpoints.verification import verify
 from pairing import scopes as scope_rules
-from pairing.cli import (
-    LINK_LABEL_HELP,
-    add_grant_options,
-    found_server,
-    issue_link,
-    link_document,
-    link_summary,
-    parse_ttl,
-)
-from pairing.qr import terminal_qr
+from pairing.grants import LINK_LABEL_HELP, add_grant_options, issue_link, link_document, link_summary, parse_ttl
+from pairing.links import pairing_url
+from server.qr import terminal_qr
+from server.runtime import found_server
 from t3site.commands import StateCommand
 
 
