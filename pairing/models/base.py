@@ -1,4 +1,4 @@
-"""What every credential shares: keyed digests, device names and the errors.
+"""What every credential shares: the abstract Credential, keyed digests, device names and the errors.
 
 The raw value of every credential is returned once, by the manager method that
 makes it, and never stored: rows hold a keyed digest (pairing.tokens.digest).
@@ -9,9 +9,11 @@ from __future__ import annotations
 from functools import lru_cache
 
 from django.conf import settings
+from django.db import models
 
 from pairing import tokens
-from t3site.ids import LABEL_MAX_LENGTH
+from t3site import clock
+from t3site.ids import LABEL_MAX_LENGTH, new_id
 
 
 class CredentialError(Exception):
@@ -52,3 +54,32 @@ def _digest_key(secret: str) -> bytes:
 def digest(raw: str) -> str:
     """Return the keyed digest of a raw credential."""
     return tokens.digest(raw, _digest_key(settings.SECRET_KEY))
+
+
+class Credential(models.Model):
+    """What a pairing link and a device session share, as AbstractBaseSession is to Django's sessions.
+
+    Each is found by the keyed digest of its raw value, named for people, grants scopes, and
+    ends by revocation, never by deletion (its queryset's ``revoke`` does what that means).
+    """
+
+    id = models.CharField(primary_key=True, max_length=16, default=new_id, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    label = models.CharField(max_length=LABEL_MAX_LENGTH, blank=True)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=clock.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.id} ({self.label or self.role})"
+
+    def revoke(self, reason: str = "revoked") -> bool:
+        """Revoke this credential if it is still live, through its queryset; return whether it was."""
+        revoked = bool(type(self).objects.filter(pk=self.pk).revoke(reason))
+        self.refresh_from_db()
+        return revoked

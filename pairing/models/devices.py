@@ -16,10 +16,10 @@ from pairing import scopes as scope_rules
 from pairing import tokens
 from pairing.devicenames import device_name
 from pairing.lifetimes import PAIRING_MAX_TTL_SECONDS, PAIRING_TTL_SECONDS, TOUCH_INTERVAL_SECONDS
-from pairing.models.base import ExpiredToken, InvalidToken, clean_label, digest
+from pairing.models.base import Credential, ExpiredToken, InvalidToken, clean_label, digest
 from pairing.signals import sessions_revoked
 from t3site import clock
-from t3site.ids import LABEL_MAX_LENGTH, new_id
+from t3site.ids import LABEL_MAX_LENGTH
 
 LINK_STATES = ("active", "used", "expired", "revoked")
 SESSION_STATES = ("active", "expired", "revoked")
@@ -118,13 +118,8 @@ class PairingCredentialManager(models.Manager.from_queryset(PairingCredentialQue
         return session, token
 
 
-class PairingCredential(models.Model):
-    id = models.CharField(primary_key=True, max_length=16, default=new_id, editable=False)
-    digest = models.CharField(max_length=64, unique=True, editable=False)
-    label = models.CharField(max_length=LABEL_MAX_LENGTH, blank=True)
+class PairingCredential(Credential):
     role = models.CharField(max_length=16, default=scope_rules.LINK_DEFAULT_ROLE)
-    scopes = models.JSONField(default=list)
-    created_at = models.DateTimeField(default=clock.now)
     expires_at = models.DateTimeField()
     claimed_at = models.DateTimeField(null=True, blank=True)
     claimed_session = models.ForeignKey(
@@ -133,17 +128,11 @@ class PairingCredential(models.Model):
     created_by = models.ForeignKey(
         "DeviceSession", null=True, blank=True, on_delete=models.SET_NULL, related_name="pairing_links_created"
     )
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_reason = models.CharField(max_length=200, blank=True)
 
     objects = PairingCredentialManager()
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(Credential.Meta):
         verbose_name = "pairing link"
-
-    def __str__(self) -> str:
-        return f"pairing link {self.id} ({self.label or self.role})"
 
     @property
     def state(self) -> str:
@@ -168,12 +157,6 @@ class PairingCredential(models.Model):
             "claimedAt": clock.iso(self.claimed_at),
             "revokedAt": clock.iso(self.revoked_at),
         }
-
-    def revoke(self, reason: str = "revoked") -> bool:
-        """Revoke this link if it can still be claimed; return whether it was."""
-        revoked = bool(type(self).objects.filter(pk=self.pk).revoke(reason))
-        self.refresh_from_db()
-        return revoked
 
 
 class DeviceSessionQuerySet(models.QuerySet):
@@ -265,12 +248,8 @@ class DeviceSessionManager(models.Manager.from_queryset(DeviceSessionQuerySet)):
         return session
 
 
-class DeviceSession(models.Model):
-    id = models.CharField(primary_key=True, max_length=16, default=new_id, editable=False)
-    digest = models.CharField(max_length=64, unique=True, editable=False)
-    label = models.CharField(max_length=LABEL_MAX_LENGTH, blank=True)
+class DeviceSession(Credential):
     role = models.CharField(max_length=16, default=scope_rules.OWNER)
-    scopes = models.JSONField(default=list)
     auth_mode = models.CharField(max_length=16, default="bearer")
     client_ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=400, blank=True)
@@ -283,7 +262,6 @@ class DeviceSession(models.Model):
         related_name="+",
         verbose_name="paired with link",
     )
-    created_at = models.DateTimeField(default=clock.now)
     last_seen_at = models.DateTimeField(default=clock.now)
     last_connected_at = models.DateTimeField(null=True, blank=True)
     idle_ttl_seconds = models.PositiveIntegerField()
@@ -291,17 +269,11 @@ class DeviceSession(models.Model):
     # min(last_seen_at + idle TTL, absolute cap), kept up to date by touch() so that
     # "is it live?" is one indexed comparison.
     expires_at = models.DateTimeField(db_index=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_reason = models.CharField(max_length=200, blank=True)
 
     objects = DeviceSessionManager()
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(Credential.Meta):
         verbose_name = "device session"
-
-    def __str__(self) -> str:
-        return f"device session {self.id} ({self.label or self.role})"
 
     @property
     def is_active(self) -> bool:
@@ -372,9 +344,3 @@ class DeviceSession(models.Model):
         self.label = clean_label(label)
         type(self).objects.filter(pk=self.pk).update(label=self.label)
         return self.label
-
-    def revoke(self, reason: str = "revoked") -> bool:
-        """Revoke this session and close its sockets; return whether it was live before."""
-        revoked = bool(type(self).objects.filter(pk=self.pk).revoke(reason))
-        self.refresh_from_db()
-        return revoked
