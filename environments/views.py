@@ -8,21 +8,20 @@ holds, and the session cookie is refused from any Origin but this server's
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from environments.hosts import BadAddress, normalize_host, ws_base_url
+from environments.forms import RenameForm, SavedEnvironmentForm, SSHLaunchForm
 from environments.models import Environment, RouteChangeRefused
 from environments.ssh.client import SSHError, UnknownHostKey, never_ask
 from environments.ssh.service import launch_and_pair
-from environments.ssh.target import DEFAULT_REMOTE_DIR, TargetError
+from environments.ssh.target import TargetError
 from pairing.decorators import session_required
 from pairing.scopes import ADMIN, READ, WRITE
 from t3site import csp
-from t3site.http import BadRequest, answer, error, no_store, open_cors, read_json
-from t3site.ids import LABEL_MAX_LENGTH
-
-ENVIRONMENT_ID_MAX_LENGTH = 64
+from t3site.http import answer, error, no_store, open_cors, read_json
 
 
 def _page(request, template: str):
@@ -56,87 +55,29 @@ def environments_page(request):
     return _page(request, "environments/list.html")
 
 
-def _label(body: dict, required: bool) -> str:
-    label = body.get("label")
-    if label is None and not required:
-        return ""
-    if not isinstance(label, str) or not label.strip():
-        raise BadRequest("label must be a non-empty string")
-    return label.strip()[:LABEL_MAX_LENGTH]
-
-
-def _ssh(body: dict) -> dict | None:
-    ssh = body.get("ssh")
-    if ssh is None:
-        return None
-    if not isinstance(ssh, dict) or not isinstance(ssh.get("host"), str) or not ssh["host"]:
-        raise BadRequest('ssh must be {"host", "port"?, "user"?}')
-    port, user = ssh.get("port"), ssh.get("user", "")
-    if port is not None and (not isinstance(port, int) or not 0 < port < 65536):
-        raise BadRequest("ssh.port must be a port number")
-    if not isinstance(user, str):
-        raise BadRequest("ssh.user must be a string")
-    return {"host": ssh["host"], "port": port, "user": user}
-
-
-def _paired_environment(body: dict) -> dict:
-    """Return the manager arguments for a POSTed environment, or raise BadRequest."""
-    if "sessionToken" in body:
-        # The browser that paired keeps its credential; this server must never see it.
-        raise BadRequest("do not send sessionToken: a browser keeps its own credentials")
-    environment_id = body.get("environmentId")
-    if not isinstance(environment_id, str) or not 0 < len(environment_id) <= ENVIRONMENT_ID_MAX_LENGTH:
-        raise BadRequest(f"environmentId must be a string of 1 to {ENVIRONMENT_ID_MAX_LENGTH} characters")
-    try:
-        http_base_url = normalize_host(body.get("httpBaseUrl") if isinstance(body.get("httpBaseUrl"), str) else "")
-    except BadAddress as exc:
-        raise BadRequest(f"httpBaseUrl: {exc}") from None
-    expected_ws = ws_base_url(http_base_url)
-    ws = body.get("wsBaseUrl", expected_ws)
-    if not isinstance(ws, str) or ws.rstrip("/") != expected_ws:
-        raise BadRequest(f"wsBaseUrl must be {expected_ws}, the WebSocket address of httpBaseUrl")
-    kind = body.get("kind", Environment.DIRECT)
-    if kind not in (Environment.DIRECT, Environment.SSH):
-        raise BadRequest('kind must be "direct" or "ssh"')
-    ssh = _ssh(body)
-    if (kind == Environment.SSH) != (ssh is not None):
-        raise BadRequest('an "ssh" environment needs ssh {"host", "port", "user"}; a direct one has none')
-    return {
-        "environment_id": environment_id,
-        # Without a label, an entry keeps its own (a new one is named by its environmentId).
-        "label": _label(body, required=False),
-        "http_base_url": http_base_url,
-        "ws_base_url": expected_ws,
-        "kind": kind,
-        "ssh": ssh,
-    }
-
-
-def _lacks_scope(request, *also: str):
-    """Return the refusal for a session without the scopes this method needs (read to look, write to change)."""
-    for needed in (READ if request.method == "GET" else WRITE, *also):
-        if not request.device_session.has_scope(needed):
-            return error("insufficient_scope", f"this device's session lacks the {needed!r} scope", 403)
-    return None
-
-
 @open_cors("GET, POST, OPTIONS")
-@session_required()
 def environment_list(request):
-    """List saved environments, or save one that was just paired (create, or update by environmentId).
+    """List saved environments (GET, read), or save one that was just paired (POST, write)."""
+    return {"GET": _list, "POST": _save}[request.method](request)
+
+
+@session_required(READ)
+def _list(request):
+    return answer({"environments": [environment.as_dict() for environment in Environment.objects.all()]})
+
+
+@session_required(WRITE)
+def _save(request):
+    """Create, or update by environmentId, an environment a browser has just paired with.
 
     ``write`` may add a direct environment and rename one; changing where a saved one is
     reached (address, kind, SSH target) or adding an SSH one needs ``admin`` too: browsers
     send their bearer token for an environment to its address (docs/environments.md).
     """
-    if refusal := _lacks_scope(request):
-        return refusal
-    if request.method == "GET":
-        return answer({"environments": [environment.as_dict() for environment in Environment.objects.all()]})
-    may_route = request.device_session.has_scope(ADMIN)
+    saved = SavedEnvironmentForm(read_json(request)).cleaned()
     try:
         environment, created = Environment.objects.save_paired(
-            **_paired_environment(read_json(request)), may_route=may_route
+            **saved, may_route=request.device_session.has_scope(ADMIN)
         )
     except RouteChangeRefused as exc:
         return error("insufficient_scope", str(exc), 403)
@@ -144,59 +85,64 @@ def environment_list(request):
 
 
 @open_cors("GET, PATCH, DELETE, OPTIONS")
-@session_required()
 def environment_detail(request, key: str):
-    """Show, rename ({"label"}) or remove one saved environment, found by id or environmentId.
+    """Show (GET, read), rename (PATCH {"label"}, write) or remove (DELETE, write) one saved environment."""
+    return {"GET": _show, "PATCH": _rename, "DELETE": _remove}[request.method](request, key)
 
-    Removing logs out the session this server holds there (best effort). Removing an SSH
-    environment needs ``admin`` too: it logs in to that machine with this server's SSH keys.
-    """
-    if refusal := _lacks_scope(request):
-        return refusal
-    environment = Environment.objects.find(key)
-    if environment is None:
-        return error("not_found", f"no saved environment {key}", 404)
-    if request.method == "PATCH":
-        environment.rename(_label(read_json(request), required=True))
-    elif request.method == "DELETE":
-        if environment.kind == Environment.SSH and (refusal := _lacks_scope(request, ADMIN)):
-            return refusal
-        removed = {"id": environment.id, "environmentId": environment.environment_id, "removed": True}
-        # Nobody is at a terminal to type a passphrase: a key that needs one fails to stop the
-        # remote server, and the message says so.
-        if message := environment.remove(ask=never_ask).message:
-            removed["message"] = message
-        return answer(removed)
+
+def _environment(view):
+    """Call ``view(request, environment)`` with the environment whose id or environmentId is ``key``, or answer 404."""
+
+    @wraps(view)
+    def wrapper(request, key: str):
+        environment = Environment.objects.find(key)
+        if environment is None:
+            return error("not_found", f"no saved environment {key}", 404)
+        return view(request, environment)
+
+    return wrapper
+
+
+@session_required(READ)
+@_environment
+def _show(request, environment: Environment):
     return answer(environment.as_dict())
 
 
-def _ssh_launch(body: dict) -> dict:
-    """Return launch_and_pair's arguments for a POSTed SSH target, or raise BadRequest."""
-    target = body.get("target")
-    if not isinstance(target, str) or not target.strip():
-        raise BadRequest('target must be "[user@]host"')
-    port = body.get("port")
-    if port is not None and (not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536):
-        raise BadRequest("port must be a port number")
-    optional = {name: body.get(name) or None for name in ("identity", "remoteDir")}
-    if any(value is not None and not isinstance(value, str) for value in optional.values()):
-        raise BadRequest("identity and remoteDir must be paths")
-    # The page sends the fingerprint it showed the user: a different key is never recorded.
-    accept = body.get("acceptNewHostKey") or False
-    if accept is not False and not (isinstance(accept, str) and accept.startswith("SHA256:")):
-        raise BadRequest("acceptNewHostKey must be the SHA256: fingerprint you approved")
-    return {
-        "text": target.strip(),
-        "port": port,
-        "identity": optional["identity"],
-        "label": _label(body, required=False) or None,
-        "remote_dir": optional["remoteDir"] or DEFAULT_REMOTE_DIR,
-        "accept_new_host_key": accept,
-    }
+@session_required(WRITE)
+@_environment
+def _rename(request, environment: Environment):
+    environment.rename(RenameForm(read_json(request)).cleaned()["label"])
+    return answer(environment.as_dict())
+
+
+@session_required(WRITE)
+@_environment
+def _remove(request, environment: Environment):
+    """Remove it and log out the session this server holds there (best effort)."""
+    if environment.kind == Environment.SSH:
+        return _remove_over_ssh(request, environment)
+    return _removed(environment)
+
+
+@session_required(ADMIN)
+def _remove_over_ssh(request, environment: Environment):
+    """Removing an SSH environment needs ``admin`` too: it logs in to that machine with this server's SSH keys."""
+    return _removed(environment)
+
+
+def _removed(environment: Environment):
+    removed = {"id": environment.id, "environmentId": environment.environment_id, "removed": True}
+    # Nobody is at a terminal to type a passphrase: a key that needs one fails to stop the
+    # remote server, and the message says so.
+    if message := environment.remove(ask=never_ask).message:
+        removed["message"] = message
+    return answer(removed)
 
 
 @open_cors("POST, OPTIONS")
-@session_required()
+@session_required(WRITE)
+@session_required(ADMIN)
 def environment_ssh(request):
     """Launch or reuse t3site over SSH, forward to it, pair and save it: `environments ssh` for the web client.
 
@@ -205,10 +151,8 @@ def environment_ssh(request):
     every step is bounded (docs/ssh.md), so it always answers. Nothing can be asked
     interactively: a key with a passphrase must be in the agent.
     """
-    if refusal := _lacks_scope(request, ADMIN):
-        return refusal
     try:
-        connected = launch_and_pair(**_ssh_launch(read_json(request)), ask=never_ask)
+        connected = launch_and_pair(**SSHLaunchForm(read_json(request)).cleaned(), ask=never_ask)
     except UnknownHostKey as exc:
         # The contract's error shape, plus the fingerprint for the page's "trust this key" step.
         refusal = {
