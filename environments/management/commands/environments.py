@@ -19,15 +19,16 @@ from environments.hosts import (
 from environments.models import Environment
 from environments.ssh.client import ask_at_terminal
 from environments.ssh.command import add_ssh_parser, run_ssh
-from t3site.commands import StateCommand
+from t3site.commands import SubcommandsCommand
 from t3site.ids import LABEL_MAX_LENGTH
 
 
-class Command(StateCommand):
+class Command(SubcommandsCommand):
     help = (
         "Manage saved environments: pair this server with another t3site backend and keep its bearer "
         "credential in T3SITE_HOME (mode 0600, never printed); list, rename and remove them."
     )
+    user_errors = (CredentialStoreError,)
 
     def add_arguments(self, parser):
         verbs = parser.add_subparsers(dest="verb", required=True, metavar="{add,list,rename,remove,ssh}")
@@ -66,12 +67,6 @@ class Command(StateCommand):
         remove.set_defaults(handler=self.handle_remove)
 
         add_ssh_parser(verbs).set_defaults(handler=self.handle_ssh)
-
-    def handle(self, *args, handler, **options):
-        try:
-            handler(**options)
-        except CredentialStoreError as exc:
-            raise CommandError(str(exc)) from None
 
     def handle_add(self, *, pairing_url, host, token, label, **_):
         if bool(pairing_url) == bool(host or token) or bool(host) != bool(token):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import CommandError
 
-from t3site.commands import StateCommand
+from t3site.commands import SubcommandsCommand
 from workspace.models import Project
 from workspace.models.project import AmbiguousProject, InvalidTitle, TerminalsRunning
 from workspace.paths import PathExists, PathMissing, PathRefused
@@ -19,11 +19,12 @@ def _project(reference: str) -> Project:
     return project
 
 
-class Command(StateCommand):
+class Command(SubcommandsCommand):
     help = (
         "Manage projects, the folders paired devices work in: add, list, rename and remove them. "
         "Works whether or not the server runs; open sockets see the change within a second or two."
     )
+    user_errors = (PathMissing, PathRefused, PathExists, InvalidTitle, TerminalsRunning, AmbiguousProject)
 
     def add_arguments(self, parser):
         verbs = parser.add_subparsers(dest="verb", required=True, metavar="{add,list,rename,remove}")
@@ -60,12 +61,6 @@ class Command(StateCommand):
         remove.add_argument("project", help=REFERENCE_HELP)
         remove.add_argument("--force", action="store_true", help="close the project's running terminals too")
         remove.set_defaults(handler=self.remove)
-
-    def handle(self, *args, handler, **options):
-        try:
-            handler(**options)
-        except (PathMissing, PathRefused, PathExists, InvalidTitle, TerminalsRunning, AmbiguousProject) as exc:
-            raise CommandError(str(exc)) from None
 
     def add(self, *, path, title, **_):
         project = Project.objects.add(path, title)
