@@ -10,16 +10,14 @@ from django.views.decorators.http import require_GET
 from endpoints import serving, tailscale
 from endpoints.advertised import advertised, current_listening, network_access
 from endpoints.descriptor import describe, environment_id
-from endpoints.discovery import PREFERENCE_KEYS, is_known_preference_key
+from endpoints.forms import DefaultEndpointForm, NetworkAccessForm, QrForm, TailscaleServeForm
 from endpoints.listening import BindError, current_listener
-from endpoints.models import BIND_HOSTS, NETWORK_MODES, ConnectionSettings
-from endpoints.qr import QR_TEXT_MAX_CHARS, svg_qr
+from endpoints.models import BIND_HOSTS, ConnectionSettings
+from endpoints.qr import svg_qr
 from endpoints.verification import verify_cached
 from pairing.decorators import session_required
 from pairing.scopes import ADMIN
-from t3site.http import BadRequest, answer, error, no_store, open_cors, read_json
-
-LOOPBACK_KEY = PREFERENCE_KEYS["loopback"]
+from t3site.http import answer, error, no_store, open_cors, read_json
 
 
 @open_cors("GET, OPTIONS")
@@ -39,14 +37,7 @@ def endpoint_list(request):
 @session_required(ADMIN)
 def default_endpoint(request):
     """Remember the owner's default endpoint by its preference key."""
-    key = read_json(request).get("preferenceKey")
-    if not isinstance(key, str) or not is_known_preference_key(key):
-        raise BadRequest(
-            "preferenceKey must be core:lan:http, tailscale:ip:http, tailscale:magicdns:https or custom:<https url>"
-        )
-    if key == LOOPBACK_KEY:
-        raise BadRequest("loopback reaches this machine only: it cannot be the default for other devices")
-    ConnectionSettings.objects.choose_default(key)
+    ConnectionSettings.objects.choose_default(DefaultEndpointForm(read_json(request)).cleaned()["preferenceKey"])
     return answer(advertised())
 
 
@@ -59,9 +50,7 @@ def tailscale_serve(request):
     ``verification`` is that check (the one the endpoint row shows), so the page
     can say what is still unverified instead of reporting success.
     """
-    https_port = read_json(request).get("httpsPort", tailscale.DEFAULT_HTTPS_PORT)
-    if not isinstance(https_port, int) or not 1 <= https_port <= 65535:
-        raise BadRequest("httpsPort must be a port number")
+    https_port = TailscaleServeForm(read_json(request)).cleaned()["httpsPort"]
     listening = current_listening()
     refusal = serving.unreachable_for_serve(listening.bind_host)
     if refusal:
@@ -78,15 +67,21 @@ def tailscale_serve(request):
 
 
 @open_cors("GET, POST, OPTIONS")
-@session_required(ADMIN)
 def network_access_view(request):
-    """Show, or change, whether the server listens on 127.0.0.1 or on every interface."""
+    """Show (GET), or change (POST), whether the server listens on 127.0.0.1 or on every interface."""
+    return {"GET": _show_network_access, "POST": _change_network_access}[request.method](request)
+
+
+@session_required(ADMIN)
+def _show_network_access(request):
+    return answer({"networkAccess": network_access(current_listening())})
+
+
+@session_required(ADMIN)
+def _change_network_access(request):
+    """Move the running server's listener, then save the mode (only once the server listens there)."""
+    mode = NetworkAccessForm(read_json(request)).cleaned()["mode"]
     listening = current_listening()
-    if request.method == "GET":
-        return answer({"networkAccess": network_access(listening)})
-    mode = read_json(request).get("mode")
-    if mode not in NETWORK_MODES:
-        raise BadRequest(f"mode must be {' or '.join(NETWORK_MODES)}")
     if listening.explicit_host:
         return error(
             "operation_forbidden",
@@ -108,9 +103,7 @@ def network_access_view(request):
 @session_required(ADMIN)
 def qr_code(request):
     """Draw a QR code as SVG. POST, not GET: the text is a pairing link, and URLs end up in logs."""
-    text = read_json(request).get("text")
-    if not isinstance(text, str) or not text or len(text) > QR_TEXT_MAX_CHARS:
-        raise BadRequest(f"text must be a string of 1 to {QR_TEXT_MAX_CHARS} characters")
+    text = QrForm(read_json(request)).cleaned()["text"]
     return no_store(HttpResponse(svg_qr(text), content_type="image/svg+xml"))
 
 

@@ -1,44 +1,69 @@
-"""The JSON bodies the auth API accepts, checked declaratively (a form fed the decoded body)."""
+"""The JSON bodies the auth API accepts, checked declaratively (t3site.forms)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django import forms
 
-from t3site.http import BadRequest
+from pairing import scopes as scope_rules
+from t3site.durations import DurationError, parse_duration
+from t3site.forms import JsonForm, JsonText, JsonTextList
+
+PAIRING_MODES = ("cookie", "bearer")
+DEFAULT_LINK_TTL = "5m"
 
 
-class JsonText(forms.CharField):
-    """Text from a JSON body: a string, never a list or number turned into one."""
+class PairForm(JsonForm):
+    token = JsonText()
+    # Longer names are cut by DeviceSession.objects.issue, not refused.
+    label = JsonText(required=False)
+    mode = forms.ChoiceField(choices=[(mode, mode) for mode in PAIRING_MODES], required=False)
 
-    def to_python(self, value):
-        if value not in self.empty_values and not isinstance(value, str):
-            raise forms.ValidationError("must be a string")
-        return super().to_python(value)
+    def clean_mode(self) -> str:
+        return self.cleaned_data["mode"] or "bearer"
 
 
-class JsonForm(forms.Form):
-    def cleaned(self) -> dict:
-        """Return the cleaned data, or raise BadRequest naming the first field that is wrong."""
-        if not self.is_valid():
-            field, problems = next(iter(self.errors.items()))
-            raise BadRequest(f"{field}: {problems[0]}")
-        return self.cleaned_data
+class BaseUrl(JsonText):
+    """The address a link is for (one of this server's endpoints): an http(s) URL and nothing more."""
+
+    def validate(self, value: str) -> None:
+        super().validate(value)
+        if not value:
+            return
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises ValueError on a bad port
+        except ValueError:
+            raise forms.ValidationError("must be an http(s) URL") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise forms.ValidationError("must be an http(s) URL")
+        if parts.username or parts.password or parts.query or parts.fragment:
+            raise forms.ValidationError("must be an http(s) URL without a user, query or fragment")
+
+
+class PairingLinkForm(JsonForm):
+    label = JsonText(required=False)
+    role = forms.ChoiceField(choices=[(role, role) for role in scope_rules.ROLES], required=False)
+    scopes = JsonTextList(required=False)
+    ttl = JsonText(required=False)
+    # Where the device will reach this server: the link's URL is made for it (the request's own
+    # address when absent), so no client builds a pairing URL itself.
+    baseUrl = BaseUrl(required=False)  # noqa: N815 - named as on the wire
+
+    def clean_role(self) -> str:
+        return self.cleaned_data["role"] or scope_rules.LINK_DEFAULT_ROLE
+
+    def clean_ttl(self) -> int:
+        try:
+            return parse_duration(self.cleaned_data["ttl"] or DEFAULT_LINK_TTL)
+        except DurationError as exc:
+            raise forms.ValidationError(str(exc)) from None
 
 
 class RenameForm(JsonForm):
     # Longer names are cut by DeviceSession.rename, as at pairing, not refused.
     label = JsonText()
-
-
-class JsonTextList(forms.Field):
-    """A list of strings from a JSON body, or None when absent; an empty list stays empty (not absent)."""
-
-    def to_python(self, value):
-        if value is None:
-            return None
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise forms.ValidationError("must be a list of strings")
-        return value
 
 
 class TicketForm(JsonForm):

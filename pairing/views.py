@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
 from pairing import scopes as scope_rules
 from pairing.auth import SESSION_COOKIE, origin_is_this_server, request_client_ip
 from pairing.decorators import session_required
-from pairing.forms import RenameForm, TicketForm
+from pairing.forms import PairForm, PairingLinkForm, RenameForm, TicketForm
 from pairing.links import pairing_url
 from pairing.models import (
     CredentialError,
@@ -16,9 +18,7 @@ from pairing.models import (
 from pairing.ratelimit import RateLimited, auth_failures
 from pairing.tokens import MalformedToken
 from t3site.clock import iso
-from t3site.durations import DurationError, parse_duration
 from t3site.http import BadRequest, answer, error, open_cors, read_json
-from t3site.ids import LABEL_MAX_LENGTH
 
 
 def _rate_limited(retry_after: int):
@@ -46,24 +46,19 @@ def _session_answer(session: DeviceSession, token: str | None = None) -> dict:
 def pair(request):
     """Exchange a one-time pairing token for a device session (cookie or bearer mode)."""
     ip = request_client_ip(request)
-    body = read_json(request)
-    mode = body.get("mode", "bearer")
-    if mode not in ("cookie", "bearer"):
-        raise BadRequest('mode must be "cookie" or "bearer"')
+    body = PairForm(read_json(request)).cleaned()
+    mode = body["mode"]
     origin = request.headers.get("Origin")
     if mode == "cookie" and origin and not origin_is_this_server(origin, request.get_host()):
         return error("forbidden_origin", "cookie mode is for this server's own pages; use bearer mode", 403)
-    token, label = body.get("token"), body.get("label", "")
-    if not isinstance(token, str) or not isinstance(label, str):
-        raise BadRequest("token (and label, if given) must be strings")
     try:
         attempt = auth_failures.attempt(ip)
     except RateLimited as exc:
         return _rate_limited(exc.retry_after)
     try:
         session, session_token = PairingCredential.objects.claim(
-            token,
-            label=label[:LABEL_MAX_LENGTH],
+            body["token"],
+            label=body["label"],
             client_ip=ip,
             user_agent=request.headers.get("User-Agent", ""),
             mode=mode,
@@ -125,30 +120,32 @@ def logout(request):
 
 
 @open_cors("GET, POST, OPTIONS")
-@session_required(scope_rules.ADMIN)
 def pairing_links(request):
-    """List pairing links, or create one."""
-    if request.method == "GET":
-        return answer({"pairingLinks": [link.as_dict() for link in PairingCredential.objects.all()[:500]]})
-    body = read_json(request)
-    role = body.get("role", scope_rules.LINK_DEFAULT_ROLE)
-    label = body.get("label", "")
-    if not isinstance(label, str) or not isinstance(role, str):
-        raise BadRequest("label and role must be strings")
-    scopes = body.get("scopes")
-    if scopes is not None and (not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes)):
-        raise BadRequest("scopes must be a list of strings")
+    """List pairing links (GET), or create one (POST)."""
+    return {"GET": _list_links, "POST": _create_link}[request.method](request)
+
+
+@session_required(scope_rules.ADMIN)
+def _list_links(request):
+    return answer({"pairingLinks": [link.as_dict() for link in PairingCredential.objects.all()[:500]]})
+
+
+@session_required(scope_rules.ADMIN)
+def _create_link(request):
+    """Mint a link; its ``pairingUrl`` is for ``baseUrl`` (an endpoint of this server) or this request's address."""
+    body = PairingLinkForm(read_json(request)).cleaned()
     try:
-        ttl = parse_duration(str(body.get("ttl", "5m")))
         link, code = PairingCredential.objects.issue(
-            role=role, scopes=scopes, label=label[:LABEL_MAX_LENGTH], ttl_seconds=ttl, created_by=request.device_session
+            role=body["role"],
+            scopes=body["scopes"],
+            label=body["label"],
+            ttl_seconds=body["ttl"],
+            created_by=request.device_session,
         )
-    except (DurationError, scope_rules.GrantError) as exc:
+    except scope_rules.GrantError as exc:
         raise BadRequest(str(exc)) from None
-    return answer(
-        {**link.as_dict(), "token": code, "pairingUrl": pairing_url(f"{request.scheme}://{request.get_host()}", code)},
-        status=201,
-    )
+    base_url = body["baseUrl"] or f"{request.scheme}://{request.get_host()}"
+    return answer({**link.as_dict(), "token": code, "pairingUrl": pairing_url(base_url, code)}, status=201)
 
 
 @open_cors("DELETE, OPTIONS")
@@ -170,20 +167,38 @@ def sessions(request):
 
 
 @open_cors("PATCH, DELETE, OPTIONS")
-@session_required(scope_rules.ADMIN)
 def session_detail(request, session_id: str):
     """Rename a device (PATCH {"label"}), or revoke another device's session (DELETE)."""
-    current = request.device_session.id
-    if request.method == "DELETE" and session_id == current:
-        return error("operation_forbidden", "this is the session you are using: log out instead", 403)
-    session = DeviceSession.objects.filter(pk=session_id).first()
-    if session is None:
-        return error("not_found", f"no session {session_id}", 404)
-    if request.method == "DELETE":
-        return answer({"id": session.id, "revoked": session.revoke("revoked through the API")})
+    return {"PATCH": _rename_session, "DELETE": _revoke_session}[request.method](request, session_id)
+
+
+def _session(view):
+    """Call ``view(request, session)`` with the session ``session_id``, or answer 404."""
+
+    @wraps(view)
+    def wrapper(request, session_id: str):
+        session = DeviceSession.objects.filter(pk=session_id).first()
+        if session is None:
+            return error("not_found", f"no session {session_id}", 404)
+        return view(request, session)
+
+    return wrapper
+
+
+@session_required(scope_rules.ADMIN)
+@_session
+def _rename_session(request, session: DeviceSession):
     # The form refuses a missing or blank label, so rename() has a name to give.
     session.rename(RenameForm(read_json(request)).cleaned()["label"])
-    return answer(session.as_dict(current))
+    return answer(session.as_dict(request.device_session.id))
+
+
+@session_required(scope_rules.ADMIN)
+@_session
+def _revoke_session(request, session: DeviceSession):
+    if session.id == request.device_session.id:
+        return error("operation_forbidden", "this is the session you are using: log out instead", 403)
+    return answer({"id": session.id, "revoked": session.revoke("revoked through the API")})
 
 
 @open_cors("POST, OPTIONS")

@@ -27,13 +27,6 @@ function when(iso) {
   return iso ? new Date(iso).toLocaleString() : "never";
 }
 
-// The link a device opens: direct for http, hosted style for https (docs/contract.md §7).
-function pairingUrl(endpoint, code) {
-  const base = endpoint.httpBaseUrl.replace(/\/+$/, "");
-  if (base.startsWith("https://")) return `${base}/pair?host=${encodeURIComponent(base)}#token=${code}`;
-  return `${base}/pair#token=${code}`;
-}
-
 // Run an action, showing its error (Tailscale's own words included) instead of failing silently.
 async function act(button, work) {
   if (button) button.disabled = true;
@@ -182,13 +175,14 @@ async function createLink(event) {
   const endpoint = endpoints.find((e) => e.id === $("link-endpoint").value);
   if (!endpoint) throw new Error("choose how the device reaches this server first");
   const role = $("link-role").value;
-  const body = { label: $("link-label").value.trim(), ttl: $("link-ttl").value, role };
+  // The server makes the link for the chosen endpoint (pairing/links.py), so this page never builds one.
+  const body = { label: $("link-label").value.trim(), ttl: $("link-ttl").value, role, baseUrl: endpoint.httpBaseUrl };
   if (role === "client") {
     body.scopes = [...$("link-scopes").querySelectorAll("input:checked")].map((box) => box.value);
     if (body.scopes.length === 0) throw new Error("a client link needs at least one kind of access");
   }
   const link = await backend.request("POST", "/api/auth/pairing-links", body);
-  const url = pairingUrl(endpoint, link.token);
+  const url = link.pairingUrl;
   $("link-result").hidden = false;
   $("link-url").value = url;
   $("link-summary").textContent =

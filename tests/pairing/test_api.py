@@ -287,7 +287,9 @@ def test_a_trusted_https_proxy_gets_a_secure_cookie_and_https_links(client, sett
     proxied = {"HTTP_X_FORWARDED_PROTO": "https", "HTTP_HOST": "box.tailnet.example"}
     link = post(client, "/api/auth/pairing-links", {}, **proxied, **owner_device.auth).json()
     # Over https a link is hosted-style, as every pairing URL is (pairing.links): any hosted page can use it.
-    assert link["pairingUrl"].startswith("https://box.tailnet.example/pair?host=https%3A%2F%2Fbox.tailnet.example#token=")
+    assert link["pairingUrl"].startswith(
+        "https://box.tailnet.example/pair?host=https%3A%2F%2Fbox.tailnet.example#token="
+    )
 
 
 def test_anyone_elses_forwarded_proto_is_ignored(client, owner_device):
@@ -314,3 +316,18 @@ def test_a_request_django_refuses_under_api_is_a_json_400_and_a_page_keeps_djang
     response = client.get("/api/auth/session", HTTP_HOST="not a host!")
     assert response.status_code == 400 and error_code(response) == "bad_request"
     assert client.get("/pair", HTTP_HOST="not a host!")["Content-Type"].startswith("text/html")
+
+
+def test_a_link_is_made_for_the_endpoint_the_device_will_use(client, owner_device):
+    https = post(client, "/api/auth/pairing-links", {"baseUrl": "https://box.tail1234.ts.net"}, **owner_device.auth)
+    lan = post(client, "/api/auth/pairing-links", {"baseUrl": "http://192.168.1.20:3773/"}, **owner_device.auth)
+    hosted = "https://box.tail1234.ts.net/pair?host=https%3A%2F%2Fbox.tail1234.ts.net#token="
+    assert https.json()["pairingUrl"] == hosted + https.json()["token"]
+    assert lan.json()["pairingUrl"] == f"http://192.168.1.20:3773/pair#token={lan.json()['token']}"
+
+
+@pytest.mark.parametrize("base_url", ["ftp://box", "http://user@box", "http://box/?x=1", "box:3773", 5])
+def test_a_link_for_an_address_that_is_not_an_http_url_is_a_400(client, owner_device, base_url):
+    response = post(client, "/api/auth/pairing-links", {"baseUrl": base_url}, **owner_device.auth)
+    assert response.status_code == 400 and error_code(response) == "bad_request"
+    assert not PairingCredential.objects.exists()
