@@ -1,7 +1,7 @@
 // The Connections page: endpoints, network access, pairing links and devices.
 // Every action goes through the documented HTTP API with this browser's cookie session.
-import { Backend } from "./api.js";
-import { showText } from "./pairing/text.js";
+import { Backend } from "./core/api.js";
+import { showText } from "./core/text.js";
 
 const $ = (id) => document.getElementById(id);
 const backend = new Backend();

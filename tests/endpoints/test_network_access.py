@@ -91,7 +91,7 @@ def test_turning_network_access_on_and_off_moves_the_listener_and_keeps_sessions
 
 def assert_static_files_served(base_url: str) -> None:
     """Static files come through whitenoise's streaming, the path a moved listener once broke for good."""
-    for path in ("/static/css/t3site.css", "/static/js/app.js"):
+    for path in ("/static/css/t3site.css", "/static/js/workspace/app-page.js"):
         served = request("GET", base_url + path, timeout=5)
         assert served.status == 200 and served.body, path
 

@@ -29,12 +29,12 @@ def status_says(browser, text: str) -> bool:
 
 
 def open_socket_and_call(browser, method: str):
-    """Connect to the saved environment with api.js and environments.js, as the app will, and call ``method``."""
+    """Connect to the saved environment with core/api.js and environments/saved.js, as the app will, and call ``method``."""
     return browser.execute_async_script(
         """
         const [method, done] = arguments;
-        const { RpcSocket } = await import("/static/js/api.js");
-        const { listEnvironments, backendFor } = await import("/static/js/environments.js");
+        const { RpcSocket } = await import("/static/js/core/api.js");
+        const { listEnvironments, backendFor } = await import("/static/js/environments/saved.js");
         const [environment] = await listEnvironments();
         const socket = new RpcSocket(backendFor(environment));
         socket.addEventListener("ended", (event) => done({ ended: event.detail }));

@@ -33,7 +33,7 @@ def connect_src(response) -> list[str]:
         "/settings/connections/",
         "/api/auth/session",
         "/.well-known/t3/environment",
-        "/static/js/app.js",
+        "/static/js/workspace/app-page.js",
         "/no/such/page",
         "/api/no/such/route",
     ],
@@ -114,7 +114,7 @@ def test_every_host_the_address_names_is_allowed_on_the_app_and_environments_pag
         assert connect_src(response)[2:] == [*BACKEND_SOURCES, other, "wss://build.tailnet.example"]
 
 
-@pytest.mark.parametrize("path", ["/settings/connections/", "/admin/", "/api/auth/session", "/static/js/app.js"])
+@pytest.mark.parametrize("path", ["/settings/connections/", "/admin/", "/api/auth/session", "/static/js/workspace/app-page.js"])
 def test_no_other_page_takes_a_host_from_its_address(client, path):
     response = client.get(f"{path}?host={quote(BACKEND)}")
     assert connect_src(response) == ["'self'", "ws://testserver"]

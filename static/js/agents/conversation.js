@@ -3,7 +3,7 @@
 // fold away; tool calls are cards updated in place; a plan is a checklist, replaced by the
 // agent's next plan within a turn. Updates that only describe the session (commands, modes,
 // usage) are not part of the conversation and are not drawn.
-import { el } from "../workspace/dom.js";
+import { el } from "../core/dom.js";
 import { renderMarkdown } from "./markdown.js";
 import { ToolCard } from "./tool-card.js";
 

@@ -1,7 +1,7 @@
 // The Agents tab of a project: start an agent, list the project's sessions, and hold one conversation.
 // A session lives on the server: the panel attaches to it, replaying every update it has not seen
 // (by sequence number), and attaches again after every reconnect, so a phone that slept misses nothing.
-import { busy, byId, el, errorLine } from "../workspace/dom.js";
+import { busy, byId, el, errorLine } from "../core/dom.js";
 import { ConversationView } from "./conversation.js";
 
 // How far above the bottom a reader may be and still have the conversation follow new updates.

@@ -1,7 +1,7 @@
 // A tool call as a card: what kind of thing the agent does, its status, the files it touches,
 // and what it shows (text, a diff, a terminal). ACP sends the call once (tool_call) and then only
 // what changed (tool_call_update), so the card keeps the fields merged and redraws itself.
-import { el } from "../workspace/dom.js";
+import { el } from "../core/dom.js";
 import { diffLines, linesOf } from "./diff.js";
 import { renderMarkdown } from "./markdown.js";
 

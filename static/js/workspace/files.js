@@ -1,5 +1,5 @@
 // A project's file tree (folders load when opened) and a read-only file viewer.
-import { byId, el, errorLine, formatSize, RPC_TOO_LARGE } from "./dom.js";
+import { byId, el, errorLine, formatSize, RPC_TOO_LARGE } from "../core/dom.js";
 
 // A file over the server's whole-read limit is shown piece by piece (files.read by range).
 const PIECE_BYTES = 256 * 1024;

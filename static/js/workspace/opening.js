@@ -3,12 +3,12 @@
 // to the address this browser paired at (this server's list cannot move it: environments.js).
 // A saved environment is checked before anything is sent to it: another server answering at the
 // saved address is reported, never connected to.
-import { Backend } from "../api.js";
-import { reachOrReload } from "../csp.js";
+import { Backend } from "../core/api.js";
+import { reachOrReload } from "../core/csp.js";
 import {
   backendFor, checkDescriptor, findEnvironment, markConnected, remove, savedInBrowser,
-} from "../environments.js";
-import { messageFor } from "../pairing/messages.js";
+} from "../environments/saved.js";
+import { messageFor } from "../environments/messages.js";
 
 const ENVIRONMENTS_URL = "/environments";
 

@@ -1,6 +1,6 @@
 // The folder picker: browse the server's folders (typed path, breadcrumbs or a tap
 // on a folder), create a folder, and add the current folder as a project.
-import { busy, byId, el, errorLine, RPC_CONFLICT } from "./dom.js";
+import { busy, byId, el, errorLine, RPC_CONFLICT } from "../core/dom.js";
 
 export class FolderPicker {
   constructor(app) {

@@ -1,7 +1,7 @@
 // One open project: its files and git panels, renaming and removing it, and
 // launching a terminal or an agent CLI in its folder.
 import { AgentsPanel } from "../agents/panel.js";
-import { busy, byId, el, errorLine, RPC_CONFLICT, selectTab } from "./dom.js";
+import { busy, byId, el, errorLine, RPC_CONFLICT, selectTab } from "../core/dom.js";
 import { FilesPanel } from "./files.js";
 import { GitPanel } from "./git.js";
 

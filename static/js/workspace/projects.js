@@ -1,5 +1,5 @@
 // The list of projects: load it, keep it current from projects.changed, open one.
-import { byId, el, errorLine } from "./dom.js";
+import { byId, el, errorLine } from "../core/dom.js";
 
 export class ProjectsView {
   constructor(app) {

@@ -1,8 +1,8 @@
 // The workspace app: who this device is, one live socket to one backend, and the views.
 // The backend is a parameter so the same code can drive another saved environment
 // (a base URL plus a bearer token) as well as this server through its cookie.
-import { CLOSE_SESSION_ENDED, RpcSocket } from "../api.js";
-import { byId, el, selectTab } from "./dom.js";
+import { CLOSE_SESSION_ENDED, RpcSocket } from "../core/api.js";
+import { byId, el, selectTab } from "../core/dom.js";
 import { FolderPicker } from "./picker.js";
 import { ProjectView } from "./project.js";
 import { ProjectsView } from "./projects.js";

@@ -1,7 +1,7 @@
 // One server terminal shown with xterm.js: its tab, its pane, its size.
 import { FitAddon } from "../../vendor/xterm/addon-fit.mjs";
 import { Terminal } from "../../vendor/xterm/xterm.mjs";
-import { el } from "./dom.js";
+import { el } from "../core/dom.js";
 
 // Enough to scroll back through an agent's answer; the server keeps its own scrollback for re-attach.
 const SCROLLBACK_LINES = 5000;

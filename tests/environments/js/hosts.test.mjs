@@ -5,7 +5,7 @@ import { test } from "node:test";
 import {
   addressOf, defaultLabel, directPairingLink, isMixedContent, normalizeCode, normalizeHost, parsePairingUrl, readPairingForm,
   wsBaseUrl,
-} from "../../../static/js/pairing/hosts.js";
+} from "../../../static/js/environments/hosts.js";
 
 test("it keeps a plain origin and takes a bare host:port as http", () => {
   assert.equal(normalizeHost("http://192.168.1.20:3773"), "http://192.168.1.20:3773");

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { FAILURE_CODES, messageFor, retryAfterOf, textParts } from "../../../static/js/pairing/messages.js";
+import { FAILURE_CODES, messageFor, retryAfterOf, textParts } from "../../../static/js/environments/messages.js";
 
 const HOST = "http://192.168.1.20:3773";
 

@@ -1,6 +1,6 @@
 // Show a message from messages.js in an element: its `commands` become <code>, everything else
 // plain text. Built from nodes, never innerHTML: messages carry hosts and server words.
-import { textParts } from "./messages.js";
+import { textParts } from "../environments/messages.js";
 
 export function showText(element, text) {
   element.replaceChildren(...textParts(text).map(({ text: part, code }) => {

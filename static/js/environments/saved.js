@@ -3,9 +3,9 @@
 // An environment lives in this browser's storage (with the bearer token this browser paired),
 // in this server's list (/api/environments, never with a token), or both. The app connects to
 // any of them with the same Backend/RpcSocket code it uses for its own server: backendFor().
-import { Backend } from "./api.js";
-import { mayReach, naming } from "./csp.js";
-import { isMixedContent, wsBaseUrl } from "./pairing/hosts.js";
+import { Backend } from "../core/api.js";
+import { mayReach, naming } from "../core/csp.js";
+import { isMixedContent, wsBaseUrl } from "./hosts.js";
 
 const STORAGE_KEY = "t3site.environments";
 // Sessions this browser no longer keeps, to log out from a page that may reach their backend.

@@ -1,8 +1,8 @@
 // The web client's entry point: the workspace app for this server, through its session cookie, or
 // for the saved environment named by ?environment=<environmentId>, through the same code.
 // Switching environments is a navigation to another ?environment=: one page, one backend.
-import { openTarget } from "./workspace/opening.js";
-import { showBlocked, WorkspaceApp } from "./workspace/shell.js";
+import { openTarget } from "./opening.js";
+import { showBlocked, WorkspaceApp } from "./shell.js";
 
 const target = await openTarget(new URLSearchParams(window.location.search).get("environment"));
 if (target.blocked) {

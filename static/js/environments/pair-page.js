@@ -18,14 +18,14 @@ window.addEventListener("hashchange", () => {
   if (new URLSearchParams(window.location.hash.slice(1)).has("token")) window.location.reload();
 });
 
-const { Backend } = await import("./api.js");
-const { mayReach } = await import("./csp.js");
+const { Backend } = await import("../core/api.js");
+const { mayReach } = await import("../core/csp.js");
 const {
   addressOf, defaultLabel, directPairingLink, isMixedContent, normalizeCode, normalizeHost, readPairingForm, AddressError,
-} = await import("./pairing/hosts.js");
-const { messageFor, retryAfterOf } = await import("./pairing/messages.js");
-const { showText } = await import("./pairing/text.js");
-const environments = await import("./environments.js");
+} = await import("./hosts.js");
+const { messageFor, retryAfterOf } = await import("./messages.js");
+const { showText } = await import("../core/text.js");
+const environments = await import("./saved.js");
 
 const query = new URLSearchParams(window.location.search);
 const status = document.getElementById("pair-status");

@@ -1,11 +1,11 @@
 // The /environments page: every saved environment (this browser's and this server's, merged),
 // whether it answers and still is the same server, and rename / remove / open; and, for an owner
 // session here, "Add over SSH" (POST /api/environments/ssh, docs/ssh.md).
-import { reachOrReload } from "../csp.js";
+import { reachOrReload } from "../core/csp.js";
 import {
   appUrl, backendsInThisBrowser, checkDescriptor, checkSession, flushLogouts, listEnvironments, remove, rename,
   sessionHere, WHERE_BOTH, WHERE_BROWSER,
-} from "../environments.js";
+} from "./saved.js";
 import { messageFor } from "./messages.js";
 
 const status = document.getElementById("environments-status");
