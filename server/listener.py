@@ -228,6 +228,24 @@ class _Recorded:
         return getattr(self._factory, name)
 
 
+def _with_close_reasons(protocol: type) -> type:
+    """Return daphne's WebSocket protocol, made to send the close reason the application gives.
+
+    Daphne 4.2 drops the ``reason`` of ASGI's websocket.close (django/daphne#374), so a client
+    would get 4502 or 4429 without the words that say why (docs/contract.md §5, §8). Autobahn,
+    beneath it, takes a reason and cuts it to the 123 bytes a close frame carries.
+    """
+
+    class ClosingWithReason(protocol):
+        def handle_reply(self, message: dict) -> None:
+            if message.get("type") == "websocket.close" and self.state != self.STATE_CONNECTING:
+                self.sendClose(code=message.get("code") or 1000, reason=message.get("reason") or None)
+                return
+            super().handle_reply(message)
+
+    return ClosingWithReason
+
+
 def run_daphne(
     listener: socket.socket,
     on_started: Callable[[], None],
@@ -256,6 +274,7 @@ def run_daphne(
         # Autobahn drops the TCP connection of a client whose message is too large
         # (failByDrop): the client sees a reset and no reason. Close with 1009 instead.
         server.ws_factory.setProtocolOptions(failByDrop=False)
+        server.ws_factory.protocol = _with_close_reasons(server.ws_factory.protocol)
         control.attach(reactor, server.http_factory, listener)
         reactor.callWhenRunning(on_started)
 
