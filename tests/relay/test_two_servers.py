@@ -172,3 +172,26 @@ def test_b_stopped_gives_4502_with_the_reason_and_b_back_lets_a_new_relay_connec
     servers.b = start_server(servers.b.home, "--port", port)
     with servers.open() as ws:
         assert rpc(ws, "server.probe")["result"]["ok"]
+
+
+def test_a_phone_that_stops_reading_holds_up_the_backend_as_on_a_direct_socket(servers):
+    flood = ["sh", "-c", "yes 0123456789012345678901234567890123456789"]
+    with servers.open() as ws:
+        rpc(ws, "terminal.open", {"cols": 80, "rows": 24, "command": flood})
+        # The phone reads nothing: the relay stops reading B once it holds 1 M characters, so B's
+        # terminal sees its socket stall and detaches it (5 s), as for a direct phone that stopped.
+        time.sleep(8)
+        deadline = time.monotonic() + 20
+        while True:
+            frame = json.loads(ws.recv(timeout=max(0.01, deadline - time.monotonic())))
+            if frame.get("method") == "terminal.detached":
+                break
+        assert frame["params"]["reason"] == "too far behind"
+        terminal_id = frame["params"]["terminalId"]
+        # The relayed socket itself is fine: it answers, and the terminal is closed through it.
+        closing = json.dumps(
+            {"jsonrpc": "2.0", "id": 2, "method": "terminal.close", "params": {"terminalId": terminal_id}}
+        )
+        ws.send(closing)
+        while json.loads(ws.recv(timeout=5)).get("id") != 2:
+            pass
