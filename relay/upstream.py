@@ -10,7 +10,7 @@ checks nothing in the frames it carries.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from websockets.asyncio.client import ClientConnection, connect
@@ -41,7 +41,8 @@ class Upstream:
 
     environment: Environment
     http_base_url: str
-    token: str
+    # Never in a repr: a log line or a traceback must not carry the credential.
+    token: str = field(repr=False)
 
     @property
     def ws_url(self) -> str:
