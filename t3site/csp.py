@@ -4,7 +4,9 @@ Browsers keep the bearer tokens of saved environments in this origin's localStor
 injected into any page here could carry them off. The policy makes that as hard as a header can:
 
 - ``script-src 'self'``: only the files under /static/ run; no inline script, no ``eval``, so
-  markup that slips into a page (a label, a file name) can never become code;
+  markup that slips into a page (a label, a file name) can never become code. The one inline
+  script, the import map of templates/base.html (t3site/importmap.py), is allowed by its sha256
+  on the pages that carry it: that exact text, and nothing else;
 - ``connect-src``: a page's scripts reach this server, and only the pages that talk to other
   t3site backends (the app, /pair, /environments) reach those, each named for that page;
 - ``img-src``/``font-src``/``style-src`` keep to this server (and ``blob:`` images, for the QR code),
@@ -14,7 +16,7 @@ injected into any page here could carry them off. The policy makes that as hard 
 Which backends a page talks to is known to the browser, not to this server: an environment saved
 only in this browser lives in its storage. So the pages that reach other backends name them in
 their own address (``?host=ORIGIN``, repeated), and a page that needs one its address does not
-name loads itself again with it (static/js/csp.js). A view declares what it adds with
+name loads itself again with it (static/js/core/csp.js). A view declares what it adds with
 ``@extend(...)``; ``ContentSecurityPolicyMiddleware`` writes the header. See docs/security.md.
 """
 
@@ -27,6 +29,7 @@ from functools import wraps
 from django.core.exceptions import DisallowedHost, ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 
+from t3site import importmap
 from t3site.config import parse_origin
 
 HEADER = "Content-Security-Policy"
@@ -59,7 +62,7 @@ def backend_sources(origin: str) -> list[str]:
 def backend_origin(text: str, default_scheme: str = "http") -> str | None:
     """Return ``text`` as a backend origin safe to name in the policy, or None.
 
-    As the pages read an address (static/js/pairing/hosts.js): a bare ``host:port`` takes the
+    As the pages read an address (static/js/core/origins.js): a bare ``host:port`` takes the
     page's scheme; anything with a user, path, query or fragment is not an origin.
     """
     text = text.strip()
@@ -113,6 +116,15 @@ def _this_server(request: HttpRequest) -> list[str]:
     return [f"{_SOCKET_SCHEMES[request.scheme]}://{host}"]
 
 
+def carries_import_map(response: HttpResponse) -> bool:
+    """Return whether ``response`` is a page with the import map in it (templates/base.html)."""
+    return (
+        not response.streaming
+        and response.get("Content-Type", "").startswith("text/html")
+        and importmap.ELEMENT_START.encode() in response.content
+    )
+
+
 def header_value(request: HttpRequest, additions: dict[str, list[str]]) -> str:
     """Return the policy for ``request``'s response, with a page's ``additions``, as one header value."""
     policy = {name: list(sources) for name, sources in POLICY.items()}
@@ -131,5 +143,8 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response[HEADER] = header_value(request, getattr(response, "csp_additions", {}))
+        additions = dict(getattr(response, "csp_additions", {}))
+        if carries_import_map(response):
+            additions["script-src"] = [*additions.get("script-src", []), importmap.script_source()]
+        response[HEADER] = header_value(request, additions)
         return response

@@ -89,6 +89,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # {% load importmap %}: the web client's import map (templates/base.html).
+            "libraries": {"importmap": "t3site.importmap"},
         },
     },
 ]

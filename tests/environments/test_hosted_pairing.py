@@ -29,7 +29,7 @@ def status_says(browser, text: str) -> bool:
 
 
 def open_socket_and_call(browser, method: str):
-    """Connect to the saved environment with core/api.js and environments/saved.js, as the app will, and call ``method``."""
+    """Connect to the saved environment with core/api.js and environments/saved.js, as the app does; call ``method``."""
     return browser.execute_async_script(
         """
         const [method, done] = arguments;

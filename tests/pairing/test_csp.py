@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from urllib.parse import quote
 
 import pytest
 
 from environments.models import Environment
+from t3site import importmap
 
 pytestmark = pytest.mark.django_db
 
 BACKEND = "http://192.0.2.5:3773"
 BACKEND_SOURCES = ["http://192.0.2.5:3773", "ws://192.0.2.5:3773"]
+# The pages (templates/base.html) carry the one inline script, the import map, allowed by its hash.
+PAGES = {"/", "/pair", "/environments", "/settings/connections/"}
 
 
 def policy(response) -> dict[str, list[str]]:
@@ -42,7 +48,8 @@ def test_every_response_carries_the_strict_policy_and_no_referrer(client, path):
     response = client.get(path)
     found = policy(response)
     assert found["default-src"] == ["'self'"]
-    assert found["script-src"] == ["'self'"], "no inline script, no eval"
+    allowed_map = [importmap.script_source()] if path in PAGES else []
+    assert found["script-src"] == ["'self'", *allowed_map], "no eval, no inline script but the import map"
     assert found["style-src"] == ["'self'"], "no style attribute"
     assert found["img-src"] == ["'self'", "blob:"]
     assert found["object-src"] == ["'none'"] and found["base-uri"] == ["'none'"]
@@ -104,7 +111,15 @@ def test_the_pair_page_may_reach_the_backend_its_address_names(client, host, sou
 def test_a_crafted_host_adds_nothing_to_the_policy(client, host):
     response = client.get(f"/pair?host={quote(host, safe='')}")
     assert connect_src(response) == ["'self'", "ws://testserver"]
-    assert policy(response)["script-src"] == ["'self'"]
+    assert policy(response)["script-src"] == ["'self'", importmap.script_source()]
+
+
+def test_the_one_inline_script_of_a_page_is_its_import_map_allowed_by_its_hash(client):
+    page = client.get("/pair")
+    inline = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", page.content.decode(), re.DOTALL)
+    assert inline == [importmap.import_map_text()]
+    digest = base64.b64encode(hashlib.sha256(inline[0].encode()).digest()).decode()
+    assert policy(page)["script-src"] == ["'self'", f"'sha256-{digest}'"]
 
 
 def test_every_host_the_address_names_is_allowed_on_the_app_and_environments_pages(client):
@@ -114,7 +129,9 @@ def test_every_host_the_address_names_is_allowed_on_the_app_and_environments_pag
         assert connect_src(response)[2:] == [*BACKEND_SOURCES, other, "wss://build.tailnet.example"]
 
 
-@pytest.mark.parametrize("path", ["/settings/connections/", "/admin/", "/api/auth/session", "/static/js/workspace/app-page.js"])
+@pytest.mark.parametrize(
+    "path", ["/settings/connections/", "/admin/", "/api/auth/session", "/static/js/workspace/app-page.js"]
+)
 def test_no_other_page_takes_a_host_from_its_address(client, path):
     response = client.get(f"{path}?host={quote(BACKEND)}")
     assert connect_src(response) == ["'self'", "ws://testserver"]

@@ -1,9 +1,10 @@
 // An agent's Markdown as safe DOM: marked turns it into HTML (raw HTML escaped), and DOMPurify keeps
 // only harmless markup of what is left (a javascript: link, say).
-// Both are vendored (static/vendor/*/VERSIONS) and use no eval or inline script, so this works under
-// a strict Content-Security-Policy. The HTML never reaches innerHTML unsanitised.
-import DOMPurify from "../../vendor/dompurify/purify.es.mjs";
-import { Marked } from "../../vendor/marked/marked.esm.js";
+// Both are vendored (static/vendor/*/vendored.json; the import map pins each by its hash) and use no
+// eval or inline script, so this works under a strict Content-Security-Policy. The HTML never
+// reaches innerHTML unsanitised.
+import DOMPurify from "dompurify";
+import { Marked } from "marked";
 
 const markdown = new Marked({ gfm: true, breaks: false, async: false });
 // Raw HTML in an answer is shown as the text it is: an agent describing markup (or echoing a file)

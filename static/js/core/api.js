@@ -1,12 +1,41 @@
 // The client side of t3site's HTTP API and /ws socket, shared by every page.
 // One backend = one base URL plus, for hosted/bearer use, a session token.
 
+// The API's paths (docs/contract.md §4-§7, docs/endpoints.md, docs/ssh.md), spelled here and nowhere
+// else. They are the wire contract, not this server's URLconf: the same paths address every t3site
+// backend this browser talks to (a saved environment's /api/auth/pair is no URL of this server), so
+// they cannot come from {% url %}. This server's own pages do (core/urls.js).
+export const PATHS = {
+  descriptor: "/.well-known/t3/environment",
+  pair: "/api/auth/pair",
+  session: "/api/auth/session",
+  wsTicket: "/api/auth/ws-ticket",
+  logout: "/api/auth/logout",
+  pairingLinks: "/api/auth/pairing-links",
+  sessions: "/api/auth/sessions",
+  revokeOthers: "/api/auth/sessions/revoke-others",
+  endpoints: "/api/endpoints",
+  defaultEndpoint: "/api/endpoints/default",
+  tailscaleServe: "/api/endpoints/tailscale-serve",
+  networkAccess: "/api/endpoints/network-access",
+  qr: "/api/endpoints/qr",
+  environments: "/api/environments",
+  sshEnvironment: "/api/environments/ssh",
+  socket: "/ws",
+  // A backend's own pairing page (docs/contract.md §7), where a direct pairing link leads.
+  pairingPage: "/pair",
+};
+
+// The path of one item of a collection: itemPath(PATHS.sessions, id) → "/api/auth/sessions/<id>".
+export const itemPath = (collection, id) => `${collection}/${encodeURIComponent(id)}`;
+
 export class ApiError extends Error {
-  constructor(status, code, message, retryAfter) {
+  constructor(status, code, message, retryAfter, details) {
     super(message);
     this.status = status;
     this.code = code;
     this.retryAfter = retryAfter;
+    this.details = details;
   }
 }
 
@@ -17,13 +46,14 @@ export class Backend {
     this.sessionToken = sessionToken;
   }
 
-  async request(method, path, body) {
+  // Send a request; return the Response, whatever its status. Throws an ApiError ("network")
+  // only when no answer came.
+  async send(method, path, body) {
     const headers = {};
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (this.sessionToken) headers["Authorization"] = `Bearer ${this.sessionToken}`;
-    let response;
     try {
-      response = await fetch(this.baseUrl + path, {
+      return await fetch(this.baseUrl + path, {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -33,27 +63,37 @@ export class Backend {
     } catch (error) {
       throw new ApiError(0, "network", `cannot reach ${this.baseUrl || "the server"}: ${error.message}`);
     }
+  }
+
+  // Send a request and return its JSON answer; an error answer is thrown as an ApiError with the
+  // API's code, message and details (docs/contract.md §4).
+  async request(method, path, body) {
+    const response = await this.send(method, path, body);
     const data = await response.json().catch(() => null);
     if (!response.ok) {
       const failure = (data && data.error) || {};
       throw new ApiError(response.status, failure.code || "http_error", failure.message || `HTTP ${response.status}`,
-        Number(response.headers.get("Retry-After")) || null);
+        Number(response.headers.get("Retry-After")) || null, failure.details);
     }
     return data;
   }
 
-  descriptor() { return this.request("GET", "/.well-known/t3/environment"); }
-  session() { return this.request("GET", "/api/auth/session"); }
-  logout() { return this.request("POST", "/api/auth/logout"); }
+  descriptor() { return this.request("GET", PATHS.descriptor); }
+  session() { return this.request("GET", PATHS.session); }
+  logout() { return this.request("POST", PATHS.logout); }
 
   wsUrl(ticket) {
     const base = this.baseUrl || window.location.origin;
-    return base.replace(/^http/, "ws") + "/ws?ticket=" + encodeURIComponent(ticket);
+    return `${base.replace(/^http/, "ws")}${PATHS.socket}?ticket=${encodeURIComponent(ticket)}`;
   }
 }
 
 export const CLOSE_SESSION_ENDED = 4410;
 const PERMANENT_CLOSES = new Set([4401, 4403, CLOSE_SESSION_ENDED]);
+// JSON-RPC error codes a view answers on its own (docs/contract.md §5).
+export const RPC_NOT_FOUND = -32004;
+export const RPC_CONFLICT = -32009;
+export const RPC_TOO_LARGE = -32010;
 
 // A JSON-RPC connection that gets a fresh ticket for every (re)connect and backs off
 // when the network drops. On 4410/4401/4403 it stops for good: retrying cannot help.
@@ -73,7 +113,7 @@ export class RpcSocket extends EventTarget {
     this.dispatchEvent(new CustomEvent("state", { detail: "connecting" }));
     let ticket;
     try {
-      ({ ticket } = await this.backend.request("POST", "/api/auth/ws-ticket"));
+      ({ ticket } = await this.backend.request("POST", PATHS.wsTicket));
     } catch (error) {
       if (error.status === 401) return this.end(CLOSE_SESSION_ENDED, error.message);
       return this.retry();

@@ -2,11 +2,11 @@
 // t3site backends (the app, /pair, /environments), the backends the page's own address names with
 // `?host=ORIGIN`. This server cannot see which backends this browser saved (they live in its
 // storage), so a page that needs one its address does not name loads itself again naming it.
-import { normalizeHost } from "../environments/hosts.js";
+import { normalizeOrigin } from "./origins.js";
 
 function origin(text) {
   try {
-    return normalizeHost(text, window.location.protocol);
+    return normalizeOrigin(text, window.location.protocol);
   } catch {
     return null;
   }

@@ -1,5 +1,6 @@
-// Small DOM helpers shared by the workspace views. Text always goes in through
-// textContent: file names, commit subjects and server messages are never parsed as HTML.
+// The DOM helpers every page uses. Text always goes in through textContent or text nodes: file
+// names, labels, hosts and server messages are never parsed as HTML. Nothing here touches the
+// document until it is called, so `node --test` can import it (tests/js/).
 
 // el("button", { type: "button", class: "link", onclick: fn }, "Open", child...)
 export function el(tag, attributes = {}, ...children) {
@@ -37,25 +38,9 @@ export function describeError(error) {
   return error.message || String(error);
 }
 
-export const RPC_NOT_FOUND = -32004;
-export const RPC_CONFLICT = -32009;
-export const RPC_TOO_LARGE = -32010;
-
-export function formatSize(bytes) {
-  if (bytes === null || bytes === undefined) return "";
-  const units = ["B", "KB", "MB", "GB"];
-  let size = bytes;
-  let unit = 0;
-  while (size >= 1024 && unit < units.length - 1) {
-    size /= 1024;
-    unit += 1;
-  }
-  return `${unit ? size.toFixed(1) : size} ${units[unit]}`;
-}
-
-// Run an async action with its button disabled, reporting failure on the given error line.
+// Run an async action with its button (if any) disabled, reporting failure on the given error line.
 export async function busy(button, line, action) {
-  button.disabled = true;
+  if (button) button.disabled = true;
   line?.clear();
   try {
     return await action();
@@ -63,7 +48,7 @@ export async function busy(button, line, action) {
     line?.show(error);
     return undefined;
   } finally {
-    button.disabled = false;
+    if (button) button.disabled = false;
   }
 }
 
@@ -74,4 +59,16 @@ export function selectTab(tab) {
     sibling.setAttribute("aria-selected", String(selected));
     byId(sibling.getAttribute("aria-controls")).hidden = !selected;
   }
+}
+
+// Split a message into plain text and the commands it marks with backticks:
+// "run `x` now" → [{ text: "run ", code: false }, { text: "x", code: true }, { text: " now", code: false }].
+export function textParts(text) {
+  return String(text || "").split("`").map((part, index) => ({ text: part, code: index % 2 === 1 }))
+    .filter((part) => part.text);
+}
+
+// Show a message in an element: its `commands` become <code>, everything else plain text.
+export function showText(element, text) {
+  element.replaceChildren(...textParts(text).map(({ text: part, code }) => (code ? el("code", {}, part) : part)));
 }

@@ -1,16 +1,18 @@
 // The /environments page: every saved environment (this browser's and this server's, merged),
 // whether it answers and still is the same server, and rename / remove / open; and, for an owner
 // session here, "Add over SSH" (POST /api/environments/ssh, docs/ssh.md).
+import { Backend, PATHS } from "../core/api.js";
 import { reachOrReload } from "../core/csp.js";
+import { byId } from "../core/dom.js";
+import { messageFor } from "./messages.js";
 import {
   appUrl, backendsInThisBrowser, checkDescriptor, checkSession, flushLogouts, listEnvironments, remove, rename,
   sessionHere, WHERE_BOTH, WHERE_BROWSER,
 } from "./saved.js";
-import { messageFor } from "./messages.js";
 
-const status = document.getElementById("environments-status");
-const list = document.getElementById("environments-list");
-const template = document.getElementById("environment-row");
+const status = byId("environments-status");
+const list = byId("environments-list");
+const template = byId("environment-row");
 
 // The `serve` process opens the forward of a new SSH environment within seconds (it checks every 5 s):
 // until then, look again rather than call it unreachable.
@@ -134,7 +136,7 @@ async function load(message = "") {
 
 const ssh = Object.fromEntries(
   ["add", "form", "submit", "host-key", "fingerprint", "trust", "cancel", "status", "error", "error-detail"]
-    .map((name) => [name, document.getElementById(`ssh-${name}`)]),
+    .map((name) => [name, byId(`ssh-${name}`)]),
 );
 let pendingLaunch = null;
 
@@ -145,41 +147,31 @@ function sshFailed(message, detail = "") {
   ssh["error-detail"].hidden = !detail;
 }
 
-// POST the launch ourselves rather than through Backend.request: an unknown host key comes back
-// with error.details.fingerprint, which the page shows before anything is trusted.
+// Launching answers an unknown host key with its fingerprint (error.details), which the page shows
+// before anything is trusted.
 async function launch(body) {
   ssh.submit.disabled = ssh.trust.disabled = true;
   ssh["host-key"].hidden = ssh.error.hidden = ssh["error-detail"].hidden = true;
   ssh.status.textContent = "Connecting… this can take up to a minute.";
   try {
-    const response = await fetch("/api/environments/ssh", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-      credentials: "same-origin",
-      cache: "no-store",
-    });
-    const data = await response.json().catch(() => null);
-    const failure = (data && data.error) || { message: `the server answered HTTP ${response.status}` };
+    const saved = await new Backend().request("POST", PATHS.sshEnvironment, body);
     ssh.status.textContent = "";
-    if (response.ok) {
-      ssh.form.reset();
-      // This page may reach the environments saved on this server when it was loaded: load it again
-      // so that it may reach the new one too, and say there what was saved.
-      sessionStorage.setItem(SAVED_MESSAGE_KEY, `Saved ${data.label} (${data.httpBaseUrl}, over SSH).`);
-      window.location.reload();
-    } else if (failure.code === "unknown_host_key") {
+    ssh.form.reset();
+    // This page may reach the environments saved on this server when it was loaded: load it again
+    // so that it may reach the new one too, and say there what was saved.
+    sessionStorage.setItem(SAVED_MESSAGE_KEY, `Saved ${saved.label} (${saved.httpBaseUrl}, over SSH).`);
+    window.location.reload();
+  } catch (error) {
+    ssh.status.textContent = "";
+    if (error.code === "unknown_host_key") {
       pendingLaunch = body;
-      ssh.fingerprint.textContent = failure.details.fingerprint;
+      ssh.fingerprint.textContent = error.details.fingerprint;
       ssh["host-key"].hidden = false;
     } else {
       // The first line says what failed; what follows (the steps that fix it, the remote log) goes below.
-      const [first, ...rest] = failure.message.split("\n");
+      const [first, ...rest] = error.message.split("\n");
       sshFailed(first, rest.join("\n"));
     }
-  } catch (error) {
-    ssh.status.textContent = "";
-    sshFailed(`Could not reach this server: ${error.message}`);
   } finally {
     ssh.submit.disabled = ssh.trust.disabled = false;
   }

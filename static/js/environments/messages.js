@@ -1,6 +1,6 @@
 // What the pairing pages say for every failure: what happened, and what to do next.
 // Pure, so every entry is unit-tested (tests/environments/js/messages.test.mjs). Commands are
-// marked with backticks; the pages show them as <code> (textParts, pairing/text.js).
+// marked with backticks; the pages show them as <code> (showText, core/dom.js).
 
 // Said only when the caller knows a pairing code is waiting, unused (the /pair page stopped before
 // sending it). A failure without a code (a saved environment that does not answer) never says it.
@@ -82,11 +82,4 @@ export function retryAfterOf(error) {
   if (error.retryAfter) return error.retryAfter;
   const match = /(\d+) seconds/.exec(error.message || "");
   return match ? Number(match[1]) : null;
-}
-
-// Split a message into plain text and the commands it marks with backticks:
-// "run `x` now" → [{ text: "run ", code: false }, { text: "x", code: true }, { text: " now", code: false }].
-export function textParts(text) {
-  return String(text || "").split("`").map((part, index) => ({ text: part, code: index % 2 === 1 }))
-    .filter((part) => part.text);
 }

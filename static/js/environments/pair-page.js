@@ -18,21 +18,23 @@ window.addEventListener("hashchange", () => {
   if (new URLSearchParams(window.location.hash.slice(1)).has("token")) window.location.reload();
 });
 
-const { Backend } = await import("../core/api.js");
+const { Backend, PATHS } = await import("../core/api.js");
 const { mayReach } = await import("../core/csp.js");
+const { byId, showText } = await import("../core/dom.js");
+const { AddressError, normalizeOrigin } = await import("../core/origins.js");
+const { pageUrl } = await import("../core/urls.js");
 const {
-  addressOf, defaultLabel, directPairingLink, isMixedContent, normalizeCode, normalizeHost, readPairingForm, AddressError,
+  addressOf, defaultLabel, directPairingLink, isMixedContent, normalizeCode, readPairingForm,
 } = await import("./hosts.js");
 const { messageFor, retryAfterOf } = await import("./messages.js");
-const { showText } = await import("../core/text.js");
 const environments = await import("./saved.js");
 
 const query = new URLSearchParams(window.location.search);
-const status = document.getElementById("pair-status");
-const next = document.getElementById("pair-next");
-const form = document.getElementById("pair-form");
-const submit = document.getElementById("pair-submit");
-const field = (name) => document.getElementById(`pair-${name}`);
+const status = byId("pair-status");
+const next = byId("pair-next");
+const form = byId("pair-form");
+const submit = byId("pair-submit");
+const field = (name) => byId(`pair-${name}`);
 let busy = false;
 const spent = new Set();  // codes that already got a final answer: never sent again
 
@@ -70,13 +72,13 @@ function asFailure(error, host) {
 }
 
 async function pairDirect(code, label) {
-  await new Backend().request("POST", "/api/auth/pair", { token: code, mode: "cookie", ...named(label) });
+  await new Backend().request("POST", PATHS.pair, { token: code, mode: "cookie", ...named(label) });
   say("Paired. Opening the app…");
-  window.location.replace("/");
+  window.location.replace(pageUrl("app"));
 }
 
 async function pairHosted(rawHost, code, label, environmentLabel) {
-  const host = normalizeHost(rawHost, window.location.protocol);
+  const host = normalizeOrigin(rawHost, window.location.protocol);
   if (isMixedContent(window.location.protocol, host)) {
     throw new Failure("mixed_content", { host, directLink: directPairingLink(host, code), codeUnspent: true });
   }
@@ -86,7 +88,7 @@ async function pairHosted(rawHost, code, label, environmentLabel) {
     say(`Opening the pairing link of ${host}…`);
     const query = new URLSearchParams({ host, ...(environmentLabel ? { label: environmentLabel } : {}) });
     const secret = new URLSearchParams({ token: code, ...(label ? { name: label } : {}) });
-    window.location.replace(`/pair?${query}#${secret}`);
+    window.location.replace(`${pageUrl("pair")}?${query}#${secret}`);
     return;
   }
   // The descriptor first: an unreachable or wrong backend must not spend the token.
@@ -103,7 +105,7 @@ async function pairHosted(rawHost, code, label, environmentLabel) {
   }
   if (typeof descriptor?.environmentId !== "string") throw new Failure("not_a_backend", { host, codeUnspent: true });
   say(`Pairing with ${descriptor.label || host}…`);
-  const session = await backend.request("POST", "/api/auth/pair", { token: code, mode: "bearer", ...named(label) });
+  const session = await backend.request("POST", PATHS.pair, { token: code, mode: "bearer", ...named(label) });
   spent.add(code);
   const { record, replaced } = environments.saveInBrowser({
     environmentId: descriptor.environmentId,
@@ -132,7 +134,7 @@ function offerToOpen(record) {
 function askForCode(rawHost) {
   let saved = null;
   try {
-    saved = environments.savedInBrowserAt(normalizeHost(rawHost, window.location.protocol));
+    saved = environments.savedInBrowserAt(normalizeOrigin(rawHost, window.location.protocol));
   } catch {
     // Not an address: the form shows it, and pairing says what is wrong with it.
   }
@@ -152,7 +154,7 @@ async function pair({ host, code: rawCode, label, environmentLabel = "" }) {
   form.hidden = true;
   say("Pairing…");
   try {
-    const direct = !host || normalizeHost(host, window.location.protocol) === window.location.origin;
+    const direct = !host || normalizeOrigin(host, window.location.protocol) === window.location.origin;
     if (direct) await pairDirect(code, label);
     else await pairHosted(host, code, label, environmentLabel);
   } catch (error) {

@@ -3,8 +3,9 @@
 // An environment lives in this browser's storage (with the bearer token this browser paired),
 // in this server's list (/api/environments, never with a token), or both. The app connects to
 // any of them with the same Backend/RpcSocket code it uses for its own server: backendFor().
-import { Backend } from "../core/api.js";
+import { Backend, itemPath, PATHS } from "../core/api.js";
 import { mayReach, naming } from "../core/csp.js";
+import { pageUrl } from "../core/urls.js";
 import { isMixedContent, wsBaseUrl } from "./hosts.js";
 
 const STORAGE_KEY = "t3site.environments";
@@ -107,14 +108,14 @@ export async function saveOnServer(record) {
   const session = await sessionHere();
   if (!session || !session.scopes.includes("write")) return false;
   const { environmentId, label, httpBaseUrl, wsBaseUrl: ws, kind } = record;
-  await new Backend().request("POST", "/api/environments", { environmentId, label, httpBaseUrl, wsBaseUrl: ws, kind });
+  await new Backend().request("POST", PATHS.environments, { environmentId, label, httpBaseUrl, wsBaseUrl: ws, kind });
   return true;
 }
 
 // This server's list, or [] when this browser has no session here (or one without read).
 async function serverList() {
   try {
-    return (await new Backend().request("GET", "/api/environments")).environments;
+    return (await new Backend().request("GET", PATHS.environments)).environments;
   } catch {
     return [];
   }
@@ -183,7 +184,7 @@ export function markConnected(environment) {
 export async function whyUnreachable(httpBaseUrl) {
   if (isMixedContent(window.location.protocol, httpBaseUrl)) return "mixed_content";
   try {
-    await fetch(`${httpBaseUrl}/.well-known/t3/environment`, { mode: "no-cors", credentials: "omit", cache: "no-store" });
+    await fetch(httpBaseUrl + PATHS.descriptor, { mode: "no-cors", credentials: "omit", cache: "no-store" });
     return "unreachable_cors";
   } catch {
     return "unreachable_network";
@@ -225,7 +226,7 @@ export async function rename(environment, label) {
     writeStore(entries);
   }
   if (environment.where !== WHERE_BROWSER) {
-    await new Backend().request("PATCH", `/api/environments/${encodeURIComponent(environment.environmentId)}`, { label });
+    await new Backend().request("PATCH", itemPath(PATHS.environments, environment.environmentId), { label });
   }
 }
 
@@ -240,7 +241,7 @@ export async function remove(environment) {
   }
   try {
     if (environment.where !== WHERE_BROWSER) {
-      await new Backend().request("DELETE", `/api/environments/${encodeURIComponent(environment.environmentId)}`);
+      await new Backend().request("DELETE", itemPath(PATHS.environments, environment.environmentId));
     }
   } finally {
     // Even when this server refuses to drop its row (an SSH one needs admin), the token is gone here.
@@ -292,5 +293,5 @@ export function backendsInThisBrowser() {
 
 // The app opened on a saved environment. Its address is named too, so the page may reach it.
 export function appUrl(environment) {
-  return naming(`/?environment=${encodeURIComponent(environment.environmentId)}`, [environment.httpBaseUrl]);
+  return naming(`${pageUrl("app")}?environment=${encodeURIComponent(environment.environmentId)}`, [environment.httpBaseUrl]);
 }

@@ -1,5 +1,6 @@
 // A project's file tree (folders load when opened) and a read-only file viewer.
-import { byId, el, errorLine, formatSize, RPC_TOO_LARGE } from "../core/dom.js";
+import { RPC_TOO_LARGE } from "../core/api.js";
+import { byId, el, errorLine } from "../core/dom.js";
 
 // A file over the server's whole-read limit is shown piece by piece (files.read by range).
 const PIECE_BYTES = 256 * 1024;
@@ -150,3 +151,16 @@ export class FilesPanel {
     this.bringIntoView();
   }
 }
+
+function formatSize(bytes) {
+  if (bytes === null || bytes === undefined) return "";
+  const units = ["B", "KB", "MB", "GB"];
+  let size = bytes;
+  let unit = 0;
+  while (size >= 1024 && unit < units.length - 1) {
+    size /= 1024;
+    unit += 1;
+  }
+  return `${unit ? size.toFixed(1) : size} ${units[unit]}`;
+}
+

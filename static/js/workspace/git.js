@@ -1,5 +1,6 @@
 // A project's git status and recent commits, with a diff view per changed file.
-import { byId, el, errorLine, RPC_NOT_FOUND } from "../core/dom.js";
+import { RPC_NOT_FOUND } from "../core/api.js";
+import { byId, el, errorLine } from "../core/dom.js";
 
 const LOG_LIMIT = 30;
 

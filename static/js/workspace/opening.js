@@ -3,16 +3,16 @@
 // to the address this browser paired at (this server's list cannot move it: environments.js).
 // A saved environment is checked before anything is sent to it: another server answering at the
 // saved address is reported, never connected to.
-import { Backend } from "../core/api.js";
+import { Backend, PATHS } from "../core/api.js";
 import { reachOrReload } from "../core/csp.js";
+import { pageUrl } from "../core/urls.js";
 import {
   backendFor, checkDescriptor, findEnvironment, markConnected, remove, savedInBrowser,
 } from "../environments/saved.js";
 import { messageFor } from "../environments/messages.js";
 
-const ENVIRONMENTS_URL = "/environments";
-
-export const pairAgainUrl = (httpBaseUrl) => `/pair?host=${encodeURIComponent(httpBaseUrl)}`;
+// This server's /pair page, set to pair with the backend at `httpBaseUrl` again (a code is typed there).
+const pairAgainUrl = (httpBaseUrl) => `${pageUrl("pair")}?host=${encodeURIComponent(httpBaseUrl)}`;
 
 const hostOf = (httpBaseUrl) => httpBaseUrl.replace(/^https?:\/\//, "");
 
@@ -45,7 +45,7 @@ export async function openTarget(environmentId) {
   }
   if (check.status === "unreachable") {
     const { title, next, link } = messageFor({
-      code: check.reason, host: environment.httpBaseUrl, directLink: `${environment.httpBaseUrl}/pair`,
+      code: check.reason, host: environment.httpBaseUrl, directLink: environment.httpBaseUrl + PATHS.pairingPage,
     });
     return blocked(place, "unreachable", title, next, link ? { href: link, text: link } : null);
   }
@@ -67,6 +67,6 @@ export async function openTarget(environmentId) {
 }
 
 function blocked(place, pill, title, next, link = null) {
-  const links = [link, { href: ENVIRONMENTS_URL, text: "Saved environments" }].filter(Boolean);
+  const links = [link, { href: pageUrl("environments"), text: "Saved environments" }].filter(Boolean);
   return { blocked: { place, pill, title, next, links } };
 }

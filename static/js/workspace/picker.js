@@ -1,6 +1,7 @@
 // The folder picker: browse the server's folders (typed path, breadcrumbs or a tap
 // on a folder), create a folder, and add the current folder as a project.
-import { busy, byId, el, errorLine, RPC_CONFLICT } from "../core/dom.js";
+import { RPC_CONFLICT } from "../core/api.js";
+import { busy, byId, el, errorLine } from "../core/dom.js";
 
 export class FolderPicker {
   constructor(app) {

@@ -1,7 +1,7 @@
 // One open project: its files and git panels, renaming and removing it, and
 // launching a terminal or an agent CLI in its folder.
-import { AgentsPanel } from "../agents/panel.js";
-import { busy, byId, el, errorLine, RPC_CONFLICT, selectTab } from "../core/dom.js";
+import { RPC_CONFLICT } from "../core/api.js";
+import { busy, byId, el, errorLine, selectTab } from "../core/dom.js";
 import { FilesPanel } from "./files.js";
 import { GitPanel } from "./git.js";
 
@@ -12,7 +12,7 @@ export class ProjectView {
     this.providers = null;
     this.files = new FilesPanel(app);
     this.git = new GitPanel(app);
-    this.agents = new AgentsPanel(app);
+    this.agents = new app.AgentsPanel(app);
     this.launchError = errorLine(byId("project-launch-error"));
     this.manageError = errorLine(byId("project-manage-error"));
 

@@ -3,6 +3,7 @@
 // (a base URL plus a bearer token) as well as this server through its cookie.
 import { CLOSE_SESSION_ENDED, RpcSocket } from "../core/api.js";
 import { byId, el, selectTab } from "../core/dom.js";
+import { pageUrl } from "../core/urls.js";
 import { FolderPicker } from "./picker.js";
 import { ProjectView } from "./project.js";
 import { ProjectsView } from "./projects.js";
@@ -35,11 +36,14 @@ export function showBlocked({ place, pill, title, next, links }) {
 export class WorkspaceApp {
   // pairUrl: where "pair again" leads. forget: what logging out also does (a saved environment
   // removes itself); without it the page reloads to this server's "not paired" screen.
-  constructor(backend, { place, pairUrl = "/pair", forget = null }) {
+  // AgentsPanel: the project's Agents tab (agents/panel.js), handed in by the page's entry module,
+  // so that workspace never imports agents, the app that stands on it.
+  constructor(backend, { place, pairUrl = pageUrl("pair"), forget = null, AgentsPanel }) {
     this.backend = backend;
     this.place = place;
     this.pairUrl = pairUrl;
     this.forget = forget;
+    this.AgentsPanel = AgentsPanel;
     this.rpc = null;
     this.scopes = new Set();
   }
@@ -107,7 +111,7 @@ export class WorkspaceApp {
       await this.backend.logout().catch(() => {});
       if (this.forget) {
         await this.forget().catch(() => {});
-        window.location.assign("/environments");
+        window.location.assign(pageUrl("environments"));
       } else {
         window.location.reload();
       }

@@ -1,6 +1,6 @@
 // One server terminal shown with xterm.js: its tab, its pane, its size.
-import { FitAddon } from "../../vendor/xterm/addon-fit.mjs";
-import { Terminal } from "../../vendor/xterm/xterm.mjs";
+import { FitAddon } from "@xterm/addon-fit";
+import { Terminal } from "@xterm/xterm";
 import { el } from "../core/dom.js";
 
 // Enough to scroll back through an agent's answer; the server keeps its own scrollback for re-attach.

@@ -1,7 +1,8 @@
 // The tabbed terminals: open, type, resize, close, and re-attach after a reconnect.
 // A terminal lives on the server and outlives the socket, so after every (re)connect
 // the view asks terminal.list what exists and attaches to each one again.
-import { busy, byId, errorLine, RPC_NOT_FOUND } from "../core/dom.js";
+import { RPC_NOT_FOUND } from "../core/api.js";
+import { busy, byId, errorLine } from "../core/dom.js";
 import { TerminalPane } from "./terminal-pane.js";
 
 // What the mobile key bar sends: keys a phone keyboard does not have.

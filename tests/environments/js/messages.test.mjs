@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { FAILURE_CODES, messageFor, retryAfterOf, textParts } from "../../../static/js/environments/messages.js";
+import { FAILURE_CODES, messageFor, retryAfterOf } from "../../../static/js/environments/messages.js";
 
 const HOST = "http://192.168.1.20:3773";
 
@@ -58,14 +58,6 @@ test("only a failure with a code waiting says the code is not spent", () => {
     // A saved environment that does not answer has no code at all.
     assert.doesNotMatch(messageFor({ code, host: HOST }).next, /not spent/, code);
   }
-});
-
-test("commands marked with backticks come apart from the words around them", () => {
-  assert.deepEqual(textParts("run `python manage.py pair` there."), [
-    { text: "run ", code: false }, { text: "python manage.py pair", code: true }, { text: " there.", code: false },
-  ]);
-  assert.deepEqual(textParts("no command"), [{ text: "no command", code: false }]);
-  assert.deepEqual(textParts(""), []);
 });
 
 test("every message's backticks pair up, so none is shown literally", () => {

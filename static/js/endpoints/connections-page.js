@@ -1,24 +1,14 @@
-// The Connections page: endpoints, network access, pairing links and devices.
-// Every action goes through the documented HTTP API with this browser's cookie session.
-import { Backend } from "./core/api.js";
-import { showText } from "./core/text.js";
+// The Connections page (templates/endpoints/connections.html): endpoints, network access, pairing
+// links and devices. Every action goes through the documented HTTP API with this browser's cookie session.
+import { Backend, itemPath, PATHS } from "../core/api.js";
+import { busy, byId, describeError, el, showText } from "../core/dom.js";
 
-const $ = (id) => document.getElementById(id);
 const backend = new Backend();
 let endpoints = [];
 let networkAccess = null;
 
-function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value !== undefined && value !== null && value !== false) node.setAttribute(name, value === true ? "" : value);
-  }
-  node.append(...children.filter((child) => child !== null && child !== undefined));
-  return node;
-}
-
 function say(message, kind = "") {
-  const box = $("connections-message");
+  const box = byId("connections-message");
   showText(box, message);
   box.dataset.kind = kind;
 }
@@ -27,17 +17,9 @@ function when(iso) {
   return iso ? new Date(iso).toLocaleString() : "never";
 }
 
-// Run an action, showing its error (Tailscale's own words included) instead of failing silently.
-async function act(button, work) {
-  if (button) button.disabled = true;
-  try {
-    await work();
-  } catch (error) {
-    say(error.message, "bad");
-  } finally {
-    if (button) button.disabled = false;
-  }
-}
+// Run an action, showing its error (Tailscale's own words included) at the top instead of failing silently.
+const messageLine = { clear() {}, show: (error) => say(describeError(error), "bad") };
+const act = (button, work) => busy(button, messageLine, work);
 
 function statusPill(endpoint) {
   const kind = endpoint.status === "available" ? "good" : endpoint.status === "unavailable" ? "bad" : "warn";
@@ -79,15 +61,15 @@ function renderEndpoints(data) {
   networkAccess = data.networkAccess;
   const chosen = endpoints.find((e) => e.isDefault) || endpoints[0];
   const others = endpoints.filter((e) => e !== chosen);
-  $("endpoint-default").replaceChildren(chosen ? endpointView(chosen, "div") : "No endpoint found.");
-  $("endpoints-others").replaceChildren(...others.map((e) => endpointView(e)));
+  byId("endpoint-default").replaceChildren(chosen ? endpointView(chosen, "div") : "No endpoint found.");
+  byId("endpoints-others").replaceChildren(...others.map((e) => endpointView(e)));
   renderMore();
 
   const tailscale = data.tailscale || {};
-  $("tailscale-message").hidden = !tailscale.message;
-  showText($("tailscale-message"), tailscale.message ? `Tailscale: ${tailscale.message}` : "");
+  byId("tailscale-message").hidden = !tailscale.message;
+  showText(byId("tailscale-message"), tailscale.message ? `Tailscale: ${tailscale.message}` : "");
 
-  const select = $("link-endpoint");
+  const select = byId("link-endpoint");
   const previous = select.value;
   select.replaceChildren(...endpoints.map((e) => el("option", { value: e.id },
     `${e.label} — ${e.httpBaseUrl}${e.status === "available" ? "" : ` (${e.status})`}`)));
@@ -99,23 +81,23 @@ function renderEndpoints(data) {
 
 // The "+N" control: the default endpoint shows; the N others expand below it.
 function renderMore() {
-  const more = $("endpoints-more");
+  const more = byId("endpoints-more");
   const count = Math.max(endpoints.length - 1, 0);
   const open = more.getAttribute("aria-expanded") === "true";
   more.hidden = count === 0;
   more.textContent = open ? "Show fewer" : `+${count}`;
   more.title = `${count} other ways to reach this server`;
-  $("endpoints-others").hidden = !open;
+  byId("endpoints-others").hidden = !open;
 }
 
 function renderNetwork() {
   const access = networkAccess;
   const where = `${access.bindHost}:${access.port}`;
-  $("network-state").textContent = access.localOnly
+  byId("network-state").textContent = access.localOnly
     ? `Listening on ${where}: only this machine can connect.`
     : `Listening on ${where}: devices on your networks can connect (they still need a pairing link).`;
-  const toggle = $("network-toggle");
-  const note = $("network-note");
+  const toggle = byId("network-toggle");
+  const note = byId("network-note");
   toggle.hidden = !access.canChange;
   toggle.textContent = access.localOnly ? "Allow other devices" : "Only this machine";
   note.hidden = access.canChange;
@@ -125,17 +107,17 @@ function renderNetwork() {
 }
 
 async function loadEndpoints() {
-  renderEndpoints(await backend.request("GET", "/api/endpoints"));
+  renderEndpoints(await backend.request("GET", PATHS.endpoints));
 }
 
 async function setDefault(preferenceKey) {
-  renderEndpoints(await backend.request("POST", "/api/endpoints/default", { preferenceKey }));
+  renderEndpoints(await backend.request("POST", PATHS.defaultEndpoint, { preferenceKey }));
   say("Default endpoint saved.", "good");
 }
 
 async function setUpTailscale() {
   say("Setting up Tailscale Serve…");
-  const data = await backend.request("POST", "/api/endpoints/tailscale-serve", {});
+  const data = await backend.request("POST", PATHS.tailscaleServe, {});
   renderEndpoints(data);
   // Serve answering is not enough: the HTTPS URL must reach this very server (see docs/endpoints.md).
   const check = data.verification || { ok: false, reason: "The server did not say whether it checked the URL." };
@@ -149,21 +131,15 @@ async function toggleNetwork() {
     if (!window.confirm("This browser reaches the server over the network and will lose the connection. Continue?")) return;
   }
   say("Moving the listener…");
-  const data = await backend.request("POST", "/api/endpoints/network-access", { mode });
+  const data = await backend.request("POST", PATHS.networkAccess, { mode });
   networkAccess = data.networkAccess;
   await loadEndpoints();
   say(`Now listening on ${networkAccess.bindHost}:${networkAccess.port}.`, "good");
 }
 
 async function showQr(url) {
-  const image = $("link-qr");
-  const response = await fetch("/api/endpoints/qr", {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ text: url }),
-    credentials: "same-origin",
-    cache: "no-store",
-  });
+  const image = byId("link-qr");
+  const response = await backend.send("POST", PATHS.qr, { text: url });
   if (!response.ok) throw new Error(`the QR code could not be drawn (HTTP ${response.status})`);
   if (image.src) URL.revokeObjectURL(image.src);
   image.src = URL.createObjectURL(await response.blob());
@@ -172,23 +148,23 @@ async function showQr(url) {
 
 async function createLink(event) {
   event.preventDefault();
-  const endpoint = endpoints.find((e) => e.id === $("link-endpoint").value);
+  const endpoint = endpoints.find((e) => e.id === byId("link-endpoint").value);
   if (!endpoint) throw new Error("choose how the device reaches this server first");
-  const role = $("link-role").value;
+  const role = byId("link-role").value;
   // The server makes the link for the chosen endpoint (pairing/links.py), so this page never builds one.
-  const body = { label: $("link-label").value.trim(), ttl: $("link-ttl").value, role, baseUrl: endpoint.httpBaseUrl };
+  const body = { label: byId("link-label").value.trim(), ttl: byId("link-ttl").value, role, baseUrl: endpoint.httpBaseUrl };
   if (role === "client") {
-    body.scopes = [...$("link-scopes").querySelectorAll("input:checked")].map((box) => box.value);
+    body.scopes = [...byId("link-scopes").querySelectorAll("input:checked")].map((box) => box.value);
     if (body.scopes.length === 0) throw new Error("a client link needs at least one kind of access");
   }
-  const link = await backend.request("POST", "/api/auth/pairing-links", body);
+  const link = await backend.request("POST", PATHS.pairingLinks, body);
   const url = link.pairingUrl;
-  $("link-result").hidden = false;
-  $("link-url").value = url;
-  $("link-summary").textContent =
+  byId("link-result").hidden = false;
+  byId("link-url").value = url;
+  byId("link-summary").textContent =
     `One use, until ${when(link.expiresAt)} · ${link.role}: ${link.scopes.join(", ")} · through ${endpoint.label}`;
-  const note = $("link-note");
-  $("link-qr").hidden = true;
+  const note = byId("link-note");
+  byId("link-qr").hidden = true;
   note.hidden = true;
   if (endpoint.kind === "loopback") {
     // A phone that scans a loopback URL would try to reach itself: no QR, only the link.
@@ -216,19 +192,19 @@ function quoted(label, fallback) {
 }
 
 async function loadLinks() {
-  const { pairingLinks } = await backend.request("GET", "/api/auth/pairing-links");
+  const { pairingLinks } = await backend.request("GET", PATHS.pairingLinks);
   const shown = pairingLinks.filter((link) => link.state === "active").slice(0, 50);
-  $("links-list").replaceChildren(...shown.map((link) => {
+  byId("links-list").replaceChildren(...shown.map((link) => {
     const revoke = el("button", { type: "button", class: "danger", "data-action": "revoke-link" }, "Revoke");
     revoke.addEventListener("click", () => act(revoke, async () => {
       if (!window.confirm(`Revoke the link ${quoted(link.label, link.id)}? Nobody can pair with it afterwards.`)) return;
-      await backend.request("DELETE", `/api/auth/pairing-links/${link.id}`);
+      await backend.request("DELETE", itemPath(PATHS.pairingLinks, link.id));
       say(`The link ${quoted(link.label, link.id)} was revoked.`, "good");
       await loadLinks();
     }));
     return itemView(link.label || "(no name)", `${link.role}: ${link.scopes.join(", ")} · until ${when(link.expiresAt)}`, revoke);
   }));
-  if (!shown.length) $("links-list").replaceChildren(el("li", { class: "empty" }, "No unused links."));
+  if (!shown.length) byId("links-list").replaceChildren(el("li", { class: "empty" }, "No unused links."));
 }
 
 // The row turns into a small form; Save renames the device through the API, Cancel redraws the list.
@@ -243,7 +219,7 @@ function startRename(item, session) {
     act(save, async () => {
       const label = input.value.trim();
       if (!label) throw new Error("a device needs a name");
-      const renamed = await backend.request("PATCH", `/api/auth/sessions/${session.id}`, { label });
+      const renamed = await backend.request("PATCH", itemPath(PATHS.sessions, session.id), { label });
       say(`Renamed to ${quoted(renamed.label)}.`, "good");
       await loadDevices();
     });
@@ -263,7 +239,7 @@ function deviceView(session) {
     const revoke = el("button", { type: "button", class: "danger", "data-action": "revoke-device" }, "Revoke");
     revoke.addEventListener("click", () => act(revoke, async () => {
       if (!window.confirm(`Revoke ${quoted(session.label, "this device")}? It is cut off at once and needs a new pairing link to come back.`)) return;
-      await backend.request("DELETE", `/api/auth/sessions/${session.id}`);
+      await backend.request("DELETE", itemPath(PATHS.sessions, session.id));
       say(`${quoted(session.label, "The device")} can no longer connect.`, "good");
       await loadDevices();
     }));
@@ -281,33 +257,33 @@ function deviceView(session) {
 }
 
 async function loadDevices() {
-  const { sessions } = await backend.request("GET", "/api/auth/sessions");
-  $("devices-list").replaceChildren(...sessions.map(deviceView));
+  const { sessions } = await backend.request("GET", PATHS.sessions);
+  byId("devices-list").replaceChildren(...sessions.map(deviceView));
 }
 
 async function revokeOthers() {
   if (!window.confirm("Revoke every device except this one? They will need new pairing links.")) return;
-  const { revokedCount } = await backend.request("POST", "/api/auth/sessions/revoke-others");
+  const { revokedCount } = await backend.request("POST", PATHS.revokeOthers);
   say(`${revokedCount} other device${revokedCount === 1 ? "" : "s"} revoked.`, "good");
   await loadDevices();
 }
 
 function wire() {
-  $("endpoints-more").addEventListener("click", () => {
-    const more = $("endpoints-more");
+  byId("endpoints-more").addEventListener("click", () => {
+    const more = byId("endpoints-more");
     more.setAttribute("aria-expanded", String(more.getAttribute("aria-expanded") !== "true"));
     renderMore();
   });
-  $("network-toggle").addEventListener("click", (event) => act(event.currentTarget, toggleNetwork));
-  $("link-form").addEventListener("submit", (event) => act($("link-create"), () => createLink(event)));
-  $("link-endpoint").addEventListener("change", () => { $("link-endpoint").dataset.picked = "1"; });
-  $("link-role").addEventListener("change", () => { $("link-scopes").hidden = $("link-role").value !== "client"; });
-  $("link-copy").addEventListener("click", async () => {
-    $("link-url").select();
-    await navigator.clipboard?.writeText($("link-url").value).catch(() => {});
+  byId("network-toggle").addEventListener("click", (event) => act(event.currentTarget, toggleNetwork));
+  byId("link-form").addEventListener("submit", (event) => act(byId("link-create"), () => createLink(event)));
+  byId("link-endpoint").addEventListener("change", () => { byId("link-endpoint").dataset.picked = "1"; });
+  byId("link-role").addEventListener("change", () => { byId("link-scopes").hidden = byId("link-role").value !== "client"; });
+  byId("link-copy").addEventListener("click", async () => {
+    byId("link-url").select();
+    await navigator.clipboard?.writeText(byId("link-url").value).catch(() => {});
     say("Link copied.", "good");
   });
-  $("devices-revoke-others").addEventListener("click", (event) => act(event.currentTarget, revokeOthers));
+  byId("devices-revoke-others").addEventListener("click", (event) => act(event.currentTarget, revokeOthers));
 }
 
 wire();
