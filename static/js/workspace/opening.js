@@ -1,6 +1,6 @@
 // Which backend the app opens: this server through its session cookie, or the saved environment
 // named by ?environment=<environmentId> through the credential this browser keeps for it, sent only
-// to the address this browser paired at (this server's list cannot move it: environments.js).
+// to the address this browser paired at (this server's list cannot move it: environments/saved.js).
 // A saved environment is checked before anything is sent to it: another server answering at the
 // saved address is reported, never connected to.
 import { Backend, PATHS } from "../core/api.js";
