@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import json
-from io import StringIO
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 
 from pairing.models import DeviceSession, PairingCredential
+from tests.support.commands import command_error, command_help, run_command
 from tests.support.server import manage
 
-
-def run(*args: str) -> str:
-    """Run `manage.py ARGS` in this process and return what it printed."""
-    out = StringIO()
-    call_command(*args, stdout=out)
-    return out.getvalue()
+run = run_command
 
 
+def test_a_mistake_is_one_line_on_stderr_without_a_traceback(tmp_path):
+    result = manage(tmp_path, "auth", "pairing", "create", "--ttl", "8d")
+    assert result.returncode != 0
+    assert "7 days at most" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -30,19 +33,17 @@ def run(*args: str) -> str:
         (["auth", "session", "rename", "nope", "Desk"], "no session 'nope'"),
     ],
 )
-def test_a_mistake_is_one_line_without_a_traceback(tmp_path, args, message):
-    result = manage(tmp_path, *args)
-    assert result.returncode != 0
-    assert message in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+def test_a_mistake_is_one_line(args, message):
+    assert message in command_error(*args)
 
 
-def test_lists_never_show_a_token(tmp_path):
-    link = json.loads(manage(tmp_path, "auth", "pairing", "create", "--json", "--label", "ipad").stdout)
-    session = json.loads(manage(tmp_path, "auth", "session", "issue", "--json", "--role", "client").stdout)
+@pytest.mark.django_db
+def test_lists_never_show_a_token():
+    link = json.loads(run("auth", "pairing", "create", "--json", "--label", "ipad"))
+    session = json.loads(run("auth", "session", "issue", "--json", "--role", "client"))
     assert "pairingUrl" not in link  # no server runs and no --base-url
     listings = "".join(
-        manage(tmp_path, *args).stdout
+        run(*args)
         for args in (
             ["auth", "pairing", "list"],
             ["auth", "pairing", "list", "--json"],
@@ -54,36 +55,35 @@ def test_lists_never_show_a_token(tmp_path):
     assert link["token"] not in listings and session["sessionToken"] not in listings
 
 
-def test_a_base_url_gives_the_pairing_url(tmp_path):
-    link = json.loads(
-        manage(tmp_path, "auth", "pairing", "create", "--json", "--base-url", "http://10.0.0.5:3773/").stdout
-    )
+@pytest.mark.django_db
+def test_a_base_url_gives_the_pairing_url():
+    link = json.loads(run("auth", "pairing", "create", "--json", "--base-url", "http://10.0.0.5:3773/"))
     assert link["pairingUrl"] == f"http://10.0.0.5:3773/pair#token={link['token']}"
 
 
-def test_revoke_others_keeps_one_session(tmp_path):
-    keep = json.loads(manage(tmp_path, "auth", "session", "issue", "--json").stdout)["sessionId"]
-    manage(tmp_path, "auth", "session", "issue")
-    result = manage(tmp_path, "auth", "session", "revoke-others", "--keep", keep)
-    assert result.stdout.strip() == f"Revoked 1 session(s); kept {keep}."
-    live = json.loads(manage(tmp_path, "auth", "session", "list", "--json").stdout)
+@pytest.mark.django_db
+def test_revoke_others_keeps_one_session():
+    keep = json.loads(run("auth", "session", "issue", "--json"))["sessionId"]
+    run("auth", "session", "issue")
+    assert run("auth", "session", "revoke-others", "--keep", keep).strip() == f"Revoked 1 session(s); kept {keep}."
+    live = json.loads(run("auth", "session", "list", "--json"))
     assert [row["id"] for row in live] == [keep]
 
 
-def test_nested_help_says_what_each_subcommand_does(tmp_path):
-    result = manage(tmp_path, "auth", "pairing", "create", "--help")
-    assert result.returncode == 0
-    assert "--base-url" in result.stdout and "--scope" in result.stdout
+def test_nested_help_says_what_each_subcommand_does():
+    help_text = command_help("auth", "pairing", "create")
+    assert "--base-url" in help_text and "--scope" in help_text
 
 
-def test_an_unreachable_database_is_one_line(tmp_path):
-    from tests.support.server import command_env
+@pytest.mark.django_db
+def test_an_unreachable_database_is_one_line(monkeypatch):
+    from django.db import OperationalError
 
-    env = command_env(tmp_path, DATABASE_URL="postgres://nobody@127.0.0.1:1/none")
-    result = manage(tmp_path, "auth", "session", "list", env=env)
-    assert result.returncode != 0
-    assert "cannot use the database" in result.stderr and "Traceback" not in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+    def unreachable():
+        raise OperationalError('connection to server at "127.0.0.1", port 1 failed: Connection refused\nIs it up?')
+
+    monkeypatch.setattr("t3site.commands.ensure_database", unreachable)
+    assert "cannot use the database" in command_error("auth", "session", "list")
 
 
 @pytest.mark.django_db
@@ -135,8 +135,8 @@ def test_an_issued_session_lives_as_long_as_the_idle_ttl_setting_says_unless_ttl
     assert DeviceSession.objects.get(pk=asked["sessionId"]).idle_ttl_seconds == 5 * 60
 
 
-def test_session_issue_help_says_it_makes_an_owner_session_for_the_idle_ttl_setting(tmp_path):
-    help_text = " ".join(manage(tmp_path, "auth", "session", "issue", "--help").stdout.split())
+def test_session_issue_help_says_it_makes_an_owner_session_for_the_idle_ttl_setting():
+    help_text = " ".join(command_help("auth", "session", "issue").split())
     assert "owner session unless --role client" in help_text
     assert "(default owner)" in help_text
     assert "default T3SITE_SESSION_IDLE_TTL, now 30d" in help_text
