@@ -11,8 +11,9 @@ import pytest
 import websockets.sync.client
 from django.core.management import CommandError, call_command
 
+from tests.support.commands import command_help
 from tests.support.server import manage
-from tests.workspace.test_projects import live_terminal, session_group_leader
+from tests.support.terminals import live_terminal, session_group_leader
 from workspace.models import Project
 
 NOTIFICATION_DEADLINE_SECONDS = 2.5
@@ -150,12 +151,11 @@ def test_a_user_mistake_is_one_line_on_stderr_without_a_traceback(tmp_path):
     assert result.stderr.strip().splitlines() == [f"CommandError: {tmp_path / 'missing'} does not exist"]
 
 
-def test_every_subcommand_says_what_it_does(tmp_path):
-    result = manage(tmp_path / "home", "project", "remove", "--help")
-    assert result.returncode == 0
-    assert "Forget a project; its folder and files are not touched" in result.stdout
-    assert "--force" in result.stdout
-    overview = manage(tmp_path / "home", "project", "--help").stdout
+def test_every_subcommand_says_what_it_does():
+    help_text = command_help("project", "remove")
+    assert "Forget a project; its folder and files are not touched" in help_text
+    assert "--force" in help_text
+    overview = command_help("project")
     for verb in ("add", "list", "rename", "remove"):
         assert verb in overview
 

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import subprocess
-import uuid
 
 import pytest
 from channels.db import database_sync_to_async
 
 from t3site import clock
 from tests.support.sockets import call, open_socket, run
+from tests.support.terminals import live_terminal, session_group_leader
 from workspace.models import Project, TerminalRecord
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -44,18 +43,6 @@ async def notification(comm, method: str, timeout: float = NOTIFICATION_TIMEOUT_
         if frame.get("method") == method:
             return frame["params"]
     raise AssertionError(f"no {method} notification within {timeout} s")
-
-
-def session_group_leader() -> subprocess.Popen:
-    """Start a program in its own process group, as a terminal's program runs."""
-    return subprocess.Popen(["sleep", "60"], start_new_session=True)
-
-
-def live_terminal(project: Project, process: subprocess.Popen) -> TerminalRecord:
-    return TerminalRecord.objects.create(
-        id=uuid.uuid4().hex, project=project, cwd=project.path, command=["sleep", "60"], pid=process.pid,
-        server_pid=os.getpid(),
-    )  # fmt: skip
 
 
 def test_it_lists_no_projects_on_a_fresh_server(owner_device):
