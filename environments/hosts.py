@@ -54,6 +54,15 @@ def default_label(name: object, where: str) -> str:
     return f"{name} · {where}" if name and name != where else where
 
 
+def is_default_label(label: str, where: str) -> bool:
+    """Return whether ``label`` is one default_label made up for ``where`` rather than a name someone gave.
+
+    Browsers always send a label when they save what they paired with; made up for the
+    address they paired at, it must not replace the name a person gave the entry.
+    """
+    return bool(label) and (label == where or label.endswith(f" · {where}"))
+
+
 def ws_base_url(http_base_url: str) -> str:
     """Return the WebSocket base URL that belongs to a normalized http(s) origin."""
     return "ws" + http_base_url[len("http") :]

@@ -34,6 +34,7 @@ class EnvironmentManager(models.Manager):
         *,
         environment_id: str,
         label: str = "",
+        fallback_label: str = "",
         http_base_url: str,
         ws_base_url: str,
         kind: str = "direct",
@@ -45,8 +46,12 @@ class EnvironmentManager(models.Manager):
         """Save a backend that was just paired with; return it and whether it is new.
 
         Keyed by the backend's ``environment_id``: pairing the same backend again
-        updates its entry (address, label, kind) instead of adding a second one.
-        Without ``label`` an entry keeps the one it has (a new one is named by its id).
+        updates its entry instead of adding a second one, and never behind the user's back:
+        an SSH entry paired again directly (a browser pairing through its forward) stays
+        ``ssh`` with its forward, since `serve` keeps that forward only for SSH entries; and
+        an entry keeps its label unless ``label`` is a name someone gave (not one made up
+        for the address, see hosts.is_default_label). A new entry is named ``label``, else
+        ``fallback_label``, else its id.
         ``session_token`` is given only by this server's own commands: it goes to
         the credential file, never to the database. Callers pass URLs already
         checked by environments.hosts.
@@ -68,6 +73,10 @@ class EnvironmentManager(models.Manager):
         with transaction.atomic():
             # Checked and written in one transaction: the row cannot change in between.
             existing = self.select_for_update().filter(environment_id=environment_id).first()
+            if existing is not None and existing.kind == Environment.SSH and kind == Environment.DIRECT:
+                route = existing.route()
+            if existing is not None and hosts.is_default_label(label, hosts.address_of(http_base_url)):
+                label = ""
             if not may_route and existing is None and kind == Environment.SSH:
                 raise RouteChangeRefused(
                     "saving an SSH environment needs the 'admin' scope: add it with Add over SSH "
@@ -80,7 +89,7 @@ class EnvironmentManager(models.Manager):
                 )
             values = {
                 **route,
-                "label": label or (existing.label if existing else environment_id),
+                "label": label or (existing.label if existing else fallback_label or environment_id),
                 "last_connected_at": clock.now(),
             }
             environment, created = self.update_or_create(environment_id=environment_id, defaults=values)
@@ -102,8 +111,9 @@ class EnvironmentManager(models.Manager):
     ) -> tuple[Environment, bool, Pairing]:
         """Pair with ``http_base_url`` in bearer mode, save it and its credential, and log out the one replaced.
 
-        The one flow of `environments add` and SSH launch. Without ``label`` it is named by the
-        backend's own label and ``where`` (how this server reaches it: environments.hosts.default_label).
+        The one flow of `environments add` and SSH launch. Without ``label`` a saved entry keeps
+        its name and a new one is named by the backend's own label and ``where`` (how this
+        server reaches it: environments.hosts.default_label).
         ``environment_id`` is the server the caller expects there: another one is refused and
         nothing is saved. Raise backend_pairing.BackendError.
         """
@@ -115,7 +125,8 @@ class EnvironmentManager(models.Manager):
         replaced = credentials.get(paired.environment_id)
         environment, created = self.save_paired(
             environment_id=paired.environment_id,
-            label=(label or hosts.default_label(paired.descriptor.get("label", ""), where))[:LABEL_MAX_LENGTH],
+            label=label[:LABEL_MAX_LENGTH],
+            fallback_label=hosts.default_label(paired.descriptor.get("label", ""), where)[:LABEL_MAX_LENGTH],
             http_base_url=http_base_url,
             ws_base_url=hosts.ws_base_url(http_base_url),
             kind=kind,

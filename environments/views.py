@@ -167,5 +167,5 @@ def environment_ssh(request):
     except SSHError as exc:
         return error("ssh_failed", str(exc), 502)
     # This process's `serve` forward registry opens its own forward on the saved port within seconds.
-    connected.forward.close()
+    connected.close()
     return answer(connected.environment.as_dict(), status=201 if connected.created else 200)

@@ -72,7 +72,7 @@ def run_ssh(stdout, options: dict) -> None:
     try:
         _report(stdout, connected)
     finally:
-        connected.forward.close()
+        connected.close()
 
 
 def _report(stdout, connected: Connected) -> None:

@@ -12,11 +12,11 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
-from environments.backend_pairing import BackendError
+from environments.backend_pairing import BackendError, fetch_descriptor
 from environments.models import Environment
 from environments.ssh import store
 from environments.ssh.client import Ask, Connection, SSHError, ask_at_terminal, connect, never_ask
-from environments.ssh.forward import Forward
+from environments.ssh.forward import LISTEN_HOST, Forward
 from environments.ssh.remote_host import Launch, Probe, RemoteT3site
 from environments.ssh.store import SSHRoute
 from environments.ssh.target import DEFAULT_REMOTE_DIR, Target, resolve
@@ -26,14 +26,22 @@ FREE_PORT_ATTEMPTS = 5
 
 @dataclass
 class Connected:
-    """A paired SSH environment and the forward that reached it (open until the caller closes it)."""
+    """A paired SSH environment and the forward that reached it (open until the caller closes it).
+
+    ``forward`` is None when the saved port was already forwarded to this environment (by
+    `serve` or `--forward-only`): the pairing went through that one, which stays open.
+    """
 
     environment: Environment
     created: bool
     target: Target
     probe: Probe
     launch: Launch
-    forward: Forward
+    forward: Forward | None
+
+    def close(self) -> None:
+        if self.forward is not None:
+            self.forward.close()
 
 
 def _relink(target: Target, remote_dir: str, ask: Ask) -> tuple[Connection, int]:
@@ -64,6 +72,18 @@ def _start_forward(forward_for, wanted_port: int, first: tuple[Connection, int],
     raise SSHError("no free local port for the forward")
 
 
+def _forwarded_already(port: int, environment_id: str) -> bool:
+    """Return whether 127.0.0.1:``port`` answers as ``environment_id``: a forward this machine keeps open."""
+    if not port:
+        return False
+    try:
+        with socket.create_connection((LISTEN_HOST, port), timeout=1):
+            pass
+        return fetch_descriptor(f"http://{LISTEN_HOST}:{port}").get("environmentId") == environment_id
+    except (OSError, BackendError):
+        return False
+
+
 def launch_and_pair(
     text: str,
     *,
@@ -88,37 +108,46 @@ def launch_and_pair(
         probe = remote.check_installed()
         launch = remote.ensure_server()
         route = store.get(launch.environment_id)
-        forward = _start_forward(
-            lambda local: Forward(lambda: _relink(target, remote_dir, never_ask), local, target.display),
-            route.local_port if route else 0,
-            (connection, launch.port),
-            store.ports_in_use(excluding=launch.environment_id),
-        )
+        saved_port = route.local_port if route else 0
+        forward = None
+        if not _forwarded_already(saved_port, launch.environment_id):
+            # The saved port when it is free, so the addresses browsers saved stay right; another when it is not.
+            forward = _start_forward(
+                lambda local: Forward(lambda: _relink(target, remote_dir, never_ask), local, target.display),
+                saved_port,
+                (connection, launch.port),
+                store.ports_in_use(excluding=launch.environment_id),
+            )
     except BaseException:
         connection.close()
         raise
+    local_port = forward.local_port if forward else saved_port
     try:
-        existing = Environment.objects.filter(environment_id=launch.environment_id).first()
+        code = remote.mint_pairing_token(_device_label())
+        if forward is None:
+            connection.close()  # the forward already open carries the pairing
         environment, created, _ = Environment.objects.pair(
-            forward.url,
-            remote.mint_pairing_token(_device_label()),
+            f"http://{LISTEN_HOST}:{local_port}",
+            code,
             device_label=_device_label(),
             where=target.display,
-            # Pairing a saved target again keeps its name (docs/environments.md).
-            label=label or (existing.label if existing else ""),
+            # Without --label a saved target keeps its name (docs/environments.md).
+            label=label or "",
             kind=Environment.SSH,
             ssh={"host": target.alias, "port": target.port, "user": target.user},
             environment_id=launch.environment_id,
         )
         store.put(
             launch.environment_id,
-            SSHRoute(forward.local_port, remote_dir, target.launch_key, identity, launch.mode),
+            SSHRoute(local_port, remote_dir, target.launch_key, identity, launch.mode),
         )
-    except BackendError as exc:
-        forward.close()
-        raise SSHError(f"pairing through the forward failed: {exc}") from None
-    except BaseException:
-        forward.close()
+    except BaseException as exc:
+        if forward is not None:
+            forward.close()
+        else:
+            connection.close()
+        if isinstance(exc, BackendError):
+            raise SSHError(f"pairing through the forward failed: {exc}") from None
         raise
     return Connected(environment, created, target, probe, launch, forward)
 

@@ -245,3 +245,43 @@ def test_removing_a_direct_environment_whose_backend_is_down_says_so(client, own
     removed = send(client, "delete", "/api/environments/cli-env", **owner_device.auth).json()
     assert removed["removed"] is True and "could not be logged out" in removed["message"]
     assert credentials.get("cli-env") is None
+
+
+def test_pairing_an_ssh_environment_again_through_its_forward_keeps_its_kind_forward_and_label(client, owner_device):
+    Environment.objects.save_paired(
+        environment_id="over-ssh",
+        label="Build box",
+        http_base_url="http://127.0.0.1:41000",
+        ws_base_url="ws://127.0.0.1:41000",
+        kind="ssh",
+        ssh={"host": "devbox", "port": 22, "user": "me"},
+    )
+    # What a browser sends after pairing through the forward by hand: direct, named for the address.
+    body = {
+        "environmentId": "over-ssh",
+        "label": "devbox · 127.0.0.1:41000",
+        "httpBaseUrl": "http://127.0.0.1:41000",
+        "kind": "direct",
+    }
+    for _ in range(2):
+        saved = send(client, "post", "/api/environments", body, **owner_device.auth)
+        assert saved.status_code == 200
+        assert saved.json()["kind"] == "ssh" and saved.json()["ssh"] == {"host": "devbox", "port": 22, "user": "me"}
+        assert saved.json()["httpBaseUrl"] == "http://127.0.0.1:41000" and saved.json()["label"] == "Build box"
+    renamed = send(client, "post", "/api/environments", {**body, "label": "Desk"}, **owner_device.auth)
+    assert renamed.json()["label"] == "Desk" and renamed.json()["kind"] == "ssh"
+
+
+def test_a_client_session_pairing_through_an_ssh_forward_is_not_refused_and_changes_nothing(client, client_device):
+    Environment.objects.save_paired(
+        environment_id="over-ssh",
+        label="Build box",
+        http_base_url="http://127.0.0.1:41000",
+        ws_base_url="ws://127.0.0.1:41000",
+        kind="ssh",
+        ssh={"host": "devbox", "port": 22, "user": "me"},
+    )
+    body = {"environmentId": "over-ssh", "label": "x · 127.0.0.1:41000", "httpBaseUrl": "http://127.0.0.1:41000"}
+    assert send(client, "post", "/api/environments", body, **client_device.auth).status_code == 200
+    saved = Environment.objects.get()
+    assert (saved.kind, saved.ssh_host, saved.label) == ("ssh", "devbox", "Build box")

@@ -139,3 +139,13 @@ def test_ssh_refuses_port_zero_instead_of_using_the_configs_port(workstation, tm
     env = command_env(workstation, T3SITE_SSH_CONFIG=str(config))
     result = manage(workstation, "environments", "ssh", "devbox", "--port", "0", env=env)
     assert "between 1 and 65535, not 0" in one_line_error(result)
+
+
+def test_adding_the_same_backend_again_keeps_the_label_someone_gave_it(server, workstation):
+    environments(workstation, "add", server.printed["Pairing URL"], "--label", "Build box")
+    link = json.loads(manage(server.home, "auth", "pairing", "create", "--json").stdout)
+    again = environments(workstation, "add", "--host", server.base_url, "--token", link["token"])
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith("Updated 'Build box'")
+    [row] = json.loads(environments(workstation, "list", "--json").stdout)
+    assert row["label"] == "Build box"

@@ -39,7 +39,7 @@ def _launch(sshd, remote):
     connected = launch_and_pair(
         "127.0.0.1", port=sshd.port, identity=str(sshd.client_key), remote_dir=str(remote), ask=never_ask
     )
-    connected.forward.close()
+    connected.close()
     return connected
 
 
