@@ -11,6 +11,7 @@ from django import forms
 from environments.hosts import BadAddress, normalize_host, ws_base_url
 from environments.models import Environment
 from environments.ssh.target import DEFAULT_REMOTE_DIR
+from t3site.forms import JsonForm
 from t3site.http import BadRequest
 from t3site.ids import LABEL_MAX_LENGTH
 
@@ -123,7 +124,9 @@ class SSHTarget(Sentence):
         return {"host": value["host"], "port": port, "user": user}
 
 
-class JsonBodyForm(forms.Form):
+class SentenceForm(JsonForm):
+    """A JsonForm whose 400 says the first problem's sentence as it is: each names its own field."""
+
     def cleaned(self) -> dict:
         """Return the cleaned data, or raise BadRequest with the first problem's sentence."""
         if not self.is_valid():
@@ -131,7 +134,7 @@ class JsonBodyForm(forms.Form):
         return self.cleaned_data
 
 
-class SavedEnvironmentForm(JsonBodyForm):
+class SavedEnvironmentForm(SentenceForm):
     """POST /api/environments: a backend a browser has just paired with; cleans to save_paired's arguments.
 
     Fields are named as on the wire.
@@ -177,13 +180,13 @@ class SavedEnvironmentForm(JsonBodyForm):
         }
 
 
-class RenameForm(JsonBodyForm):
+class RenameForm(SentenceForm):
     """PATCH /api/environments/<key>: ``{"label"}``."""
 
     label = Label(required=True)
 
 
-class SSHLaunchForm(JsonBodyForm):
+class SSHLaunchForm(SentenceForm):
     """POST /api/environments/ssh: where to launch; cleans to launch_and_pair's arguments."""
 
     target = Text('target must be "[user@]host"', required=True, strip=True)
