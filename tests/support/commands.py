@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 
 
+@dataclass
+class Printed:
+    stdout: str
+    stderr: str
+
+
+def command_output(*args: str, **options) -> Printed:
+    """Run `manage.py ARGS` in this process and return what it printed on stdout and stderr."""
+    out, err = StringIO(), StringIO()
+    call_command(*args, stdout=out, stderr=err, **options)
+    return Printed(out.getvalue(), err.getvalue())
+
+
 def run_command(*args: str, **options) -> str:
     """Run `manage.py ARGS` in this process and return what it printed on stdout."""
-    out = StringIO()
-    call_command(*args, stdout=out, stderr=StringIO(), **options)
-    return out.getvalue()
+    return command_output(*args, **options).stdout
 
 
 def command_error(*args: str, **options) -> str:
