@@ -2,11 +2,11 @@
 
 Output: the PTY master is read with ``loop.add_reader`` into a pending buffer,
 and one pump task per terminal turns that buffer into ``terminal.output``
-frames in each attached socket's outbox. The pump waits
-``OUTPUT_COALESCE_SECONDS`` after the first byte so a burst of small reads
-(``cat`` of a big file) becomes a few large frames, and flushes at once at
-``OUTPUT_FRAME_LIMIT_BYTES``. A keystroke's echo is delayed by at most the
-coalescing time. One task queues everything, so frames arrive in order, and
+frames in each attached socket's outbox. Output that follows a quiet spell of
+``OUTPUT_COALESCE_SECONDS`` (a keystroke's echo, a prompt) goes out at once;
+while output keeps coming, the pump waits ``OUTPUT_COALESCE_SECONDS`` after the
+first byte so a burst of small reads (``cat`` of a big file) becomes a few large
+frames, and flushes at once at ``OUTPUT_FRAME_LIMIT_BYTES``. One task queues everything, so frames arrive in order, and
 ``terminal.exit`` comes after the last output.
 
 Back-pressure, so a fast program and a slow reader cannot grow the server:
@@ -113,6 +113,8 @@ class Terminal:
         self._process: subprocess.Popen | None = None
         self._master = -1
         self._pump_task: asyncio.Task | None = None
+        # When the pump last framed output (loop time); output after a quiet spell is not coalesced.
+        self._last_flush = float("-inf")
         self._reading = False
         self._closing = False
 
@@ -301,9 +303,10 @@ class Terminal:
             while not self._output_done():
                 await self._wake.wait()
                 self._wake.clear()
-                if len(self._pending) < OUTPUT_FRAME_LIMIT_BYTES and not self._output_done():
+                if self._is_streaming() and len(self._pending) < OUTPUT_FRAME_LIMIT_BYTES and not self._output_done():
                     await asyncio.sleep(OUTPUT_COALESCE_SECONDS)
                 await self._flush()
+                self._last_flush = self.loop.time()
             await self._flush()
             self._emit(self._decoder.decode(b"", final=True))
             self._stop_io()
@@ -320,6 +323,10 @@ class Terminal:
             # However the pump ends, the PTY master goes with it: the program sees a hang-up, not a stuck PTY.
             self._stop_io()
             self._finished.set()
+
+    def _is_streaming(self) -> bool:
+        """Return whether output came within the coalescing time (more is likely to follow at once)."""
+        return self.loop.time() - self._last_flush < OUTPUT_COALESCE_SECONDS
 
     async def _flush(self) -> None:
         while self._pending:
