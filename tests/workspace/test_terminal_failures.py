@@ -8,7 +8,7 @@ import re
 import psutil
 import pytest
 
-from tests.workspace.test_terminals import SIZE, Socket, pids_in, run, wait_until_gone
+from tests.support.terminals import SIZE, TerminalSocket, pids_in, run, wait_until_gone
 from workspace import gitinfo, providers
 from workspace.terminals import registry, terminal
 
@@ -24,7 +24,7 @@ def test_closing_a_terminal_whose_output_never_ends_still_stops_and_forgets_it(o
     monkeypatch.setattr(terminal, "KILL_WAIT_SECONDS", 0.3)
 
     async def scenario():
-        socket = await Socket.open(owner_device)
+        socket = await TerminalSocket.open(owner_device)
         terminal_id = (await socket.call("terminal.open", command="sleep 600", **SIZE))["terminalId"]
         leader = registry.get(terminal_id).pid
         closed = await socket.call("terminal.close", terminalId=terminal_id)
@@ -52,7 +52,7 @@ def test_a_relay_that_crashes_closes_the_pty_so_the_program_hangs_up(owner_devic
     monkeypatch.setattr(terminal.Terminal, "_on_readable", spy)
 
     async def scenario():
-        socket = await Socket.open(owner_device)
+        socket = await TerminalSocket.open(owner_device)
         opened = await socket.call("terminal.open", command='echo "leader=$$"; exec sleep 600', **SIZE)
         found = registry.get(opened["terminalId"])
         deadline = asyncio.get_running_loop().time() + 5

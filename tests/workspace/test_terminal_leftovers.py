@@ -22,7 +22,7 @@ import pytest
 from websockets.sync.client import connect
 
 from tests.support.server import RunningServer, command_env, manage, start_server
-from tests.workspace.test_terminals import FRAME_TIMEOUT_SECONDS, gone, wait_until_gone
+from tests.support.terminals import FRAME_TIMEOUT_SECONDS, gone, wait_until_gone
 from workspace.models import TerminalRecord
 from workspace.terminals import process
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import json
 import os
 import re
@@ -15,142 +14,20 @@ import time
 import psutil
 import pytest
 from channels.db import database_sync_to_async
-from django.db import connection
 from websockets.sync.client import connect
 
 from tests.support.server import manage
-from tests.support.sockets import bearer, communicator
+from tests.support.terminals import FRAME_TIMEOUT_SECONDS, SIZE, TerminalSocket, gone, pids_in, run, wait_until_gone
 from workspace.models import Project, TerminalRecord
 from workspace.terminals import registry
 from workspace.terminals.scrollback import SCROLLBACK_LIMIT_CHARS, Scrollback
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-FRAME_TIMEOUT_SECONDS = 10.0
-SCENARIO_TIMEOUT_SECONDS = 60.0
-GONE_TIMEOUT_SECONDS = 5.0
-SIZE = {"cols": 80, "rows": 24}
-
-
-def run(scenario) -> None:
-    """Run an async scenario, bounded in time, then stop whatever terminals it left running."""
-
-    async def bounded() -> None:
-        try:
-            await asyncio.wait_for(scenario(), SCENARIO_TIMEOUT_SECONDS)
-        finally:
-            registry.stop_all()
-
-    try:
-        asyncio.run(bounded())
-    finally:
-        connection.close()
-
-
-class Socket:
-    """A /ws client: a call waits for its answer, and notifications met on the way are kept, in order."""
-
-    def __init__(self, comm) -> None:
-        self.comm = comm
-        self.pending: list[dict] = []
-        self._ids = itertools.count(1)
-
-    @classmethod
-    async def open(cls, device) -> Socket:
-        comm = communicator(headers=bearer(device.token))
-        connected, _ = await comm.connect(timeout=FRAME_TIMEOUT_SECONDS)
-        assert connected
-        return cls(comm)
-
-    async def close(self) -> None:
-        await self.comm.disconnect()
-
-    async def _frame(self, deadline: float) -> dict:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise AssertionError("no frame before the deadline")
-        return json.loads(await self.comm.receive_from(timeout=remaining))
-
-    async def request(self, method: str, **params) -> dict:
-        request_id = next(self._ids)
-        frame = {"jsonrpc": "2.0", "id": request_id, "method": method, "params": params}
-        await self.comm.send_to(json.dumps(frame))
-        deadline = time.monotonic() + FRAME_TIMEOUT_SECONDS
-        while True:
-            frame = await self._frame(deadline)
-            if frame.get("id") == request_id:
-                return frame
-            self.pending.append(frame)
-
-    async def call(self, method: str, **params):
-        frame = await self.request(method, **params)
-        assert "result" in frame, frame
-        return frame["result"]
-
-    async def error_code(self, method: str, **params) -> int:
-        frame = await self.request(method, **params)
-        assert "error" in frame, frame
-        return frame["error"]["code"]
-
-    async def next_frame(self, wanted, deadline: float) -> dict:
-        """Return the next notification for which ``wanted(frame)`` holds; keep the others for later."""
-        for index, frame in enumerate(self.pending):
-            if wanted(frame):
-                return self.pending.pop(index)
-        while True:
-            frame = await self._frame(deadline)
-            if wanted(frame):
-                return frame
-            self.pending.append(frame)
-
-    async def output_until(self, terminal_id: str, expected: str) -> str:
-        """Return the terminal's output from here until ``expected`` has appeared in it."""
-        deadline = time.monotonic() + FRAME_TIMEOUT_SECONDS
-        seen = ""
-        while expected not in seen:
-            frame = await self.next_frame(lambda f: of(f, terminal_id, "terminal.output"), deadline)
-            seen += frame["params"]["data"]
-        return seen
-
-    async def until_exit(self, terminal_id: str) -> tuple[list[str], int]:
-        """Return the terminal's output frames up to its exit, and its exit code."""
-        deadline = time.monotonic() + FRAME_TIMEOUT_SECONDS
-        frames = []
-        while True:
-            frame = await self.next_frame(lambda f: of(f, terminal_id, "terminal.output", "terminal.exit"), deadline)
-            if frame["method"] == "terminal.exit":
-                return frames, frame["params"]["exitCode"]
-            frames.append(frame["params"]["data"])
-
-
-def of(frame: dict, terminal_id: str, *methods: str) -> bool:
-    """Return whether ``frame`` is one of these notifications about terminal ``terminal_id``."""
-    return frame.get("method") in methods and frame["params"].get("terminalId") == terminal_id
-
-
-def pids_in(text: str, name: str) -> list[int]:
-    return [int(pid) for pid in re.findall(rf"{name}=(\d+)", text)]
-
-
-def gone(pid: int) -> bool:
-    """Return whether ``pid`` has exited (a zombie waiting for its reaper counts as gone)."""
-    try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
-
-
-def wait_until_gone(pids: list[int]) -> list[int]:
-    """Return the pids still running after a bounded wait."""
-    deadline = time.monotonic() + GONE_TIMEOUT_SECONDS
-    while time.monotonic() < deadline and not all(gone(pid) for pid in pids):
-        time.sleep(0.05)
-    return [pid for pid in pids if not gone(pid)]
-
 
 def test_it_echoes_what_is_typed_into_the_users_shell(owner_device):
     async def scenario():
-        socket = await Socket.open(owner_device)
+        socket = await TerminalSocket.open(owner_device)
         terminal_id = (await socket.call("terminal.open", **SIZE))["terminalId"]
         await socket.call("terminal.write", terminalId=terminal_id, data="echo round-$((20 + 1))\n")
         assert "round-21" in await socket.output_until(terminal_id, "round-21")
@@ -161,7 +38,7 @@ def test_it_echoes_what_is_typed_into_the_users_shell(owner_device):
 
 def test_it_gives_the_program_an_xterm_in_the_folder_asked_for(owner_device, tmp_path):
     async def scenario():
-        socket = await Socket.open(owner_device)
+        socket = await TerminalSocket.open(owner_device)
         opened = await socket.call("terminal.open", cwd=str(tmp_path), command='echo "$TERM in $PWD"', **SIZE)
         frames, exit_code = await socket.until_exit(opened["terminalId"])
         assert f"xterm-256color in {tmp_path}" in "".join(frames)
@@ -176,7 +53,7 @@ def test_it_shows_a_resize_to_the_program_as_sigwinch_and_in_stty_size(owner_dev
     program = "trap 'echo \"winch $(stty size)\"' WINCH; stty size; while :; do sleep 600 & wait $!; done"
 
     async def scenario():
-        socket = await Socket.open(owner_device)
+        socket = await TerminalSocket.open(owner_device)
         terminal_id = (await socket.call("terminal.open", command=["bash", "-c", program], cols=80, rows=24))[
             "terminalId"
         ]
@@ -192,7 +69,7 @@ def test_it_shows_a_resize_to_the_program_as_sigwinch_and_in_stty_size(owner_dev
 
 def test_it_reports_the_exit_code_to_the_socket_the_list_and_the_record(owner_device):
     async def scenario():
-        socket = await Socket.open(owner_device)
+        socket = await TerminalSocket.open(owner_device)
         terminal_id = (await socket.call("terminal.open", command="echo bye; exit 3", **SIZE))["terminalId"]
         frames, exit_code = await socket.until_exit(terminal_id)
         assert "bye" in "".join(frames)
@@ -209,13 +86,13 @@ def test_it_reports_the_exit_code_to_the_socket_the_list_and_the_record(owner_de
 
 def test_it_replays_scrollback_after_reconnect_then_continues_live(owner_device):
     async def scenario():
-        first = await Socket.open(owner_device)
+        first = await TerminalSocket.open(owner_device)
         terminal_id = (await first.call("terminal.open", **SIZE))["terminalId"]
         await first.call("terminal.write", terminalId=terminal_id, data="echo before-$((1 + 1))\n")
         await first.output_until(terminal_id, "before-2")
         await first.close()
 
-        second = await Socket.open(owner_device)
+        second = await TerminalSocket.open(owner_device)
         assert [t["terminalId"] for t in (await second.call("terminal.list"))["terminals"]] == [terminal_id]
         attached = await second.call("terminal.attach", terminalId=terminal_id)
         assert "before-2" in attached["scrollback"]
@@ -229,7 +106,7 @@ def test_it_replays_scrollback_after_reconnect_then_continues_live(owner_device)
 
 def test_it_sends_every_attached_socket_the_same_live_output(owner_device, client_device):
     async def scenario():
-        opener, watcher = await Socket.open(owner_device), await Socket.open(client_device)
+        opener, watcher = await TerminalSocket.open(owner_device), await TerminalSocket.open(client_device)
         terminal_id = (await opener.call("terminal.open", command=["cat"], **SIZE))["terminalId"]
         await watcher.call("terminal.attach", terminalId=terminal_id)
         await watcher.call("terminal.write", terminalId=terminal_id, data="héllo wörld ✓\n")
@@ -246,7 +123,7 @@ def test_it_never_splits_a_character_written_in_two_pieces(owner_device):
     program = r"printf 'tick \342\234'; sleep 0.2; printf '\223 done\n'"
 
     async def scenario():
-        socket = await Socket.open(owner_device)
+        socket = await TerminalSocket.open(owner_device)
         terminal_id = (await socket.call("terminal.open", command=["bash", "-c", program], **SIZE))["terminalId"]
         frames, _ = await socket.until_exit(terminal_id)
         assert "".join(frames) == "tick ✓ done\r\n"
@@ -271,7 +148,7 @@ def test_it_delivers_large_output_complete_in_order_and_in_few_frames(owner_devi
     count = 200_000
 
     async def scenario():
-        socket = await Socket.open(owner_device)
+        socket = await TerminalSocket.open(owner_device)
         opened = await socket.call("terminal.open", command=["seq", "1", str(count)], **SIZE)
         frames, exit_code = await socket.until_exit(opened["terminalId"])
         assert exit_code == 0
@@ -294,7 +171,7 @@ def test_it_kills_the_whole_process_group_on_close_even_what_ignores_sighup(owne
     )
 
     async def scenario():
-        socket = await Socket.open(owner_device)
+        socket = await TerminalSocket.open(owner_device)
         terminal_id = (await socket.call("terminal.open", command=["bash", "-c", program], **SIZE))["terminalId"]
         output = await socket.output_until(terminal_id, " ready")
         pids = pids_in(output, "child") + pids_in(output, "escaped") + pids_in(output, "shell")
@@ -316,7 +193,7 @@ def test_closing_a_terminal_ends_what_left_both_its_process_tree_and_its_session
     )
 
     async def scenario():
-        socket = await Socket.open(owner_device)
+        socket = await TerminalSocket.open(owner_device)
         terminal_id = (await socket.call("terminal.open", command=["sh", "-c", program], **SIZE))["terminalId"]
         output = await socket.output_until(terminal_id, " ready")
         [escaped], [kept] = pids_in(output, "escaped"), pids_in(output, "kept")
@@ -339,7 +216,7 @@ def test_closing_a_terminal_ends_what_left_both_its_process_tree_and_its_session
 def test_it_starts_in_the_project_folder_and_another_process_can_stop_it(owner_device, tmp_path):
     async def scenario():
         project = await database_sync_to_async(Project.objects.create)(path=str(tmp_path), title="demo")
-        socket = await Socket.open(owner_device)
+        socket = await TerminalSocket.open(owner_device)
         terminal_id = (await socket.call("terminal.open", projectId=project.id, **SIZE))["terminalId"]
         await socket.call("terminal.write", terminalId=terminal_id, data="echo at-$PWD-$((3 * 3))\n")
         assert f"at-{tmp_path}-9" in await socket.output_until(terminal_id, "-9")
@@ -359,7 +236,7 @@ def test_it_starts_in_the_project_folder_and_another_process_can_stop_it(owner_d
 def test_it_closes_every_terminal_of_a_project_for_its_removal(owner_device, tmp_path):
     async def scenario():
         project = await database_sync_to_async(Project.objects.create)(path=str(tmp_path), title="demo")
-        socket = await Socket.open(owner_device)
+        socket = await TerminalSocket.open(owner_device)
         opened = [await socket.call("terminal.open", projectId=project.id, **SIZE) for _ in range(2)]
         other = await socket.call("terminal.open", command=["cat"], **SIZE)
         removed = await socket.call("projects.remove", id=project.id, force=True)
@@ -375,7 +252,7 @@ def test_it_closes_every_terminal_of_a_project_for_its_removal(owner_device, tmp
 
 def test_it_refuses_terminals_to_a_session_without_the_terminal_scope(read_only_device):
     async def scenario():
-        socket = await Socket.open(read_only_device)
+        socket = await TerminalSocket.open(read_only_device)
         assert await socket.error_code("terminal.open", **SIZE) == -32001
         assert await socket.error_code("terminal.list") == -32001
         await socket.close()
@@ -385,7 +262,7 @@ def test_it_refuses_terminals_to_a_session_without_the_terminal_scope(read_only_
 
 def test_it_answers_not_found_for_an_unknown_terminal_or_project(owner_device):
     async def scenario():
-        socket = await Socket.open(owner_device)
+        socket = await TerminalSocket.open(owner_device)
         assert await socket.error_code("terminal.attach", terminalId="nope") == -32004
         assert await socket.error_code("terminal.write", terminalId="nope", data="ls\n") == -32004
         assert await socket.error_code("terminal.resize", terminalId="nope", **SIZE) == -32004
@@ -411,7 +288,7 @@ def test_it_answers_not_found_for_an_unknown_terminal_or_project(owner_device):
 )
 def test_it_refuses_an_invalid_terminal(owner_device, params):
     async def scenario():
-        socket = await Socket.open(owner_device)
+        socket = await TerminalSocket.open(owner_device)
         assert await socket.error_code("terminal.open", **params) == -32602
         assert (await socket.call("terminal.list"))["terminals"] == []
         await socket.close()
