@@ -78,6 +78,15 @@ class Choice(Sentence):
         return value
 
 
+class Flag(Sentence):
+    """A JSON boolean; False when absent."""
+
+    def to_python(self, value):
+        if value is not None and not isinstance(value, bool):
+            self.refuse()
+        return bool(value)
+
+
 class LocalPath(Sentence):
     """A path on this machine, or None when absent or empty."""
 
@@ -196,11 +205,14 @@ class SSHLaunchForm(SentenceForm):
     # The page sends the fingerprint it showed the user: a different key is never recorded.
     acceptNewHostKey = Fingerprint("acceptNewHostKey must be the SHA256: fingerprint you approved")
     label = Label()
+    # Install t3site there first when it is missing (environments.ssh.install).
+    install = Flag("install must be true or false")
 
     def clean(self) -> dict:
         data = super().clean()
         return {
             "text": data.get("target"),
+            "install": data.get("install", False),
             "port": data.get("port"),
             "identity": data.get("identity"),
             "label": data.get("label") or None,

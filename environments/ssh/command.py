@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import signal
 import threading
 from argparse import ArgumentParser
@@ -11,7 +12,7 @@ from django.core.management.base import CommandError
 from environments.models import Environment
 from environments.ssh.client import SSHError, ask_at_terminal
 from environments.ssh.service import Connected, launch_and_pair, open_forward
-from environments.ssh.target import DEFAULT_REMOTE_DIR, TargetError, resolve
+from environments.ssh.target import DEFAULT_REMOTE_DIR, DEFAULT_SSH_PORT, Target, TargetError, resolve
 
 SSH_HELP = "start or reuse t3site on another machine over SSH, forward a local port to it, pair and save it"
 
@@ -47,6 +48,12 @@ def add_ssh_parser(subparsers) -> ArgumentParser:
         "(check the fingerprint first; a changed key is always refused)",
     )
     ssh.add_argument(
+        "--install",
+        action="store_true",
+        help="if t3site is missing there, install it first: send this server's release (git HEAD) over SFTP "
+        "to DIR/app, make its venv with the remote's Python 3.11+ and pip install its requirements",
+    )
+    ssh.add_argument(
         "--forward-only",
         action="store_true",
         help="do not pair: forward the saved environment's local port in the foreground until Ctrl+C",
@@ -66,6 +73,8 @@ def run_ssh(stdout, options: dict) -> None:
             label=options["label"],
             remote_dir=options["remote_dir"],
             accept_new_host_key=options["accept_new_host_key"],
+            install=options["install"],
+            say=lambda line: (stdout.write(line), stdout.flush()),
         )
     except (SSHError, TargetError) as exc:
         raise CommandError(str(exc)) from None
@@ -93,8 +102,16 @@ def _report(stdout, connected: Connected) -> None:
     stdout.write(f"{verb} {environment.label!r} as {environment.id}: {environment.http_base_url} (ssh forward).")
     stdout.write(
         "`manage.py serve` keeps the forward open while it runs; without it, run "
-        f"`manage.py environments ssh --forward-only {connected.target.user}@{connected.target.alias}`."
+        f"`{forward_only_command(connected.target)}`."
     )
+
+
+def forward_only_command(target: Target) -> str:
+    """Return the command that forwards ``target``'s saved environment, as `_forward_only` finds it."""
+    words = ["manage.py", "environments", "ssh", "--forward-only", f"{target.user}@{target.alias}"]
+    if target.port != DEFAULT_SSH_PORT:
+        words += ["--port", str(target.port)]
+    return shlex.join(words)
 
 
 def _forward_only(stdout, options: dict) -> None:

@@ -79,9 +79,15 @@ class RemoteT3site:
     def path(self, *parts: str) -> str:
         return sh_path("/".join([self.base, *parts]))
 
-    def _ssh_command(self, remote: str) -> str:
-        port = "" if self.target.port == DEFAULT_SSH_PORT else f"-p {self.target.port} "
-        return f"ssh {port}{self.target.user}@{self.target.alias} {shlex.quote(remote)}"
+    def ssh_command(self, remote: str) -> str:
+        """Return the ssh command line that runs ``remote`` there, as this launcher logs in: port, key, user."""
+        words = ["ssh"]
+        if self.target.port != DEFAULT_SSH_PORT:
+            words += ["-p", str(self.target.port)]
+        for identity in self.target.identity_files:
+            words += ["-i", identity]
+        words += [f"{self.target.user}@{self.target.alias}", remote]
+        return shlex.join(words)
 
     def probe(self) -> Probe:
         """Return what the remote has: OS, Python, and whether t3site and its venv are installed."""
@@ -118,31 +124,32 @@ class RemoteT3site:
             found = f"Python {python}" if python else "no python3"
             steps.append(
                 f"Python {'.'.join(map(str, MIN_PYTHON))} or newer is needed on {self.target.alias} ({found} found). "
-                "On Debian or Ubuntu: " + self._ssh_command("sudo apt-get install -y python3 python3-venv")
+                "On Debian or Ubuntu: " + self.ssh_command("sudo apt-get install -y python3 python3-venv")
             )
         if not probe.app_installed:
             steps.append(
                 f"t3site is not installed in {app}. Copy this checkout there: "
                 f"git -C {shlex.quote(str(LOCAL_CHECKOUT))} archive --format=tar HEAD | "
-                + self._ssh_command(f"mkdir -p {self.path('app')} && tar -x -C {self.path('app')}")
+                + self.ssh_command(f"mkdir -p {self.path('app')} && tar -x -C {self.path('app')}")
             )
         if not probe.venv_ready:
             steps.append(
                 f"{app}/.venv is missing or incomplete. Create it: "
-                + self._ssh_command(
+                + self.ssh_command(
                     f"cd {self.path('app')} && python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
                 )
             )
         return steps
 
-    def check_installed(self) -> Probe:
+    def check_installed(self, probe: Probe | None = None) -> Probe:
         """Return the probe, or raise SSHError listing each missing piece and its fix."""
-        probe = self.probe()
+        probe = probe or self.probe()
         steps = self.missing(probe)
         if steps:
             raise SSHError(
                 f"{self.target.display} ({probe.os} {probe.arch}) cannot run t3site yet:\n"
                 + "\n".join(f"- {step}" for step in steps)
+                + "\nOr let this server install it: run the same command with --install."
             )
         return probe
 

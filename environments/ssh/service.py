@@ -17,6 +17,8 @@ from environments.models import Environment
 from environments.ssh import store
 from environments.ssh.client import Ask, Connection, SSHError, ask_at_terminal, connect, never_ask
 from environments.ssh.forward import LISTEN_HOST, Forward
+from environments.ssh.install import Say
+from environments.ssh.install import install as install_release
 from environments.ssh.remote_host import Launch, Probe, RemoteT3site
 from environments.ssh.store import SSHRoute
 from environments.ssh.target import DEFAULT_REMOTE_DIR, Target, resolve
@@ -92,9 +94,14 @@ def launch_and_pair(
     label: str | None = None,
     remote_dir: str = DEFAULT_REMOTE_DIR,
     accept_new_host_key: bool | str = False,
+    install: bool = False,
     ask: Ask = ask_at_terminal,
+    say: Say = lambda line: None,
 ) -> Connected:
     """Start or reuse t3site at ``text`` ([USER@]HOST), forward to it, pair as owner and save it.
+
+    With ``install``, a remote where the probe finds t3site missing gets this server's
+    release first (environments.ssh.install), its progress told on ``say``.
 
     The one-time token is minted by the remote's own `auth pairing create` over SSH and
     exchanged through the forward, so it never crosses a network in the clear. Running
@@ -105,7 +112,11 @@ def launch_and_pair(
     connection = connect(target, accept_new_host_key=accept_new_host_key, ask=ask)
     try:
         remote = RemoteT3site(connection, remote_dir)
-        probe = remote.check_installed()
+        probe = remote.probe()
+        if install and remote.missing(probe):
+            install_release(remote, say)
+            probe = remote.probe()
+        probe = remote.check_installed(probe)
         launch = remote.ensure_server()
         route = store.get(launch.environment_id)
         saved_port = route.local_port if route else 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import socket
 import stat
 import subprocess
@@ -12,6 +13,7 @@ import urllib.request
 import psutil
 import pytest
 
+from environments.management.commands.environments import Command as EnvironmentsCommand
 from tests.support.server import ROOT, OutputReader, command_env, manage, start_server
 from tests.support.sshd import install_remote, keygen, stop_remote_servers
 
@@ -31,7 +33,7 @@ def _env(home, known_hosts):
     return env
 
 
-def _launch(sshd, home, known_hosts, remote, *extra, identity=None):
+def _launch(sshd, home, known_hosts, remote, *extra, identity=None, timeout=120):
     args = [
         "environments",
         "ssh",
@@ -41,7 +43,7 @@ def _launch(sshd, home, known_hosts, remote, *extra, identity=None):
         "--identity",
         str(identity or sshd.client_key),
     ]
-    return manage(home, *args, "--remote-dir", str(remote), *extra, env=_env(home, known_hosts), timeout=120)
+    return manage(home, *args, "--remote-dir", str(remote), *extra, env=_env(home, known_hosts), timeout=timeout)
 
 
 def _launch_state(remote) -> dict:
@@ -107,12 +109,46 @@ def test_a_second_launch_reuses_the_server_keeps_the_port_and_mints_a_new_sessio
     assert _credentials(home)[after["environmentId"]]["sessionToken"] != token
 
 
-def test_forward_only_keeps_the_saved_port_open_until_interrupted(launched, sshd, known_hosts):
+def test_a_relaunch_picks_another_port_when_the_saved_one_is_taken(launched, sshd, known_hosts):
     home, remote, _ = launched
+    before = _saved(home, known_hosts)
+    saved_port = int(before["httpBaseUrl"].rsplit(":", 1)[1])
+    with socket.socket() as squatter:
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # the last launch's connections linger
+        squatter.bind(("127.0.0.1", saved_port))
+        squatter.listen()
+        result = _launch(sshd, home, known_hosts, remote)
+    assert result.returncode == 0, result.stderr
+    after = _saved(home, known_hosts)
+    assert (after["id"], after["kind"], after["label"]) == (before["id"], "ssh", before["label"])
+    assert after["httpBaseUrl"] != before["httpBaseUrl"]
+
+
+def _printed_forward_only(stdout: str) -> list[str]:
+    """Return the argument list of the `--forward-only` command a launch printed, as a shell would split it."""
+    (hint,) = [part for part in stdout.split("`") if "--forward-only" in part]
+    words = shlex.split(hint)
+    assert words[0] == "manage.py"
+    return words[1:]
+
+
+def test_the_printed_forward_only_command_parses_with_the_port_it_needs(launched, sshd):
+    _, _, result = launched
+    command, *words = _printed_forward_only(result.stdout)
+    assert command == "environments"
+    options = vars(EnvironmentsCommand().create_parser("manage.py", command).parse_args(words))
+    assert (options["target"], options["port"], options["forward_only"]) == (
+        f"{psutil.Process().username()}@127.0.0.1",
+        sshd.port,
+        True,
+    )
+
+
+def test_forward_only_as_printed_keeps_the_saved_port_open_and_a_relaunch_pairs_through_it(launched, sshd, known_hosts):
+    home, remote, first = launched
     environment = _saved(home, known_hosts)
     process = subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "environments", "ssh", "--forward-only", "127.0.0.1"]
-        + ["--port", str(sshd.port)],
+        [sys.executable, str(ROOT / "manage.py"), *_printed_forward_only(first.stdout)],
         cwd=ROOT,
         env=_env(home, known_hosts),
         stdout=subprocess.PIPE,
@@ -122,6 +158,10 @@ def test_forward_only_keeps_the_saved_port_open_until_interrupted(launched, sshd
     reader = OutputReader(process.stdout)
     try:
         assert reader.wait_for(lambda lines: any("Forwarding" in line for line in lines), READY_SECONDS), reader.text()
+        assert _descriptor(environment["httpBaseUrl"])["environmentId"] == environment["environmentId"]
+        relaunched = _launch(sshd, home, known_hosts, remote)
+        assert relaunched.returncode == 0, relaunched.stderr
+        assert _saved(home, known_hosts)["httpBaseUrl"] == environment["httpBaseUrl"]
         assert _descriptor(environment["httpBaseUrl"])["environmentId"] == environment["environmentId"]
     finally:
         process.send_signal(2)
@@ -185,7 +225,10 @@ def test_a_missing_installation_is_reported_with_the_commands_that_fix_it(sshd, 
     result = _launch(sshd, tmp_path / "local", known_hosts, tmp_path / "empty")
     assert result.returncode == 1
     assert f"t3site is not installed in {tmp_path / 'empty'}/app" in result.stderr
-    assert f"git -C {ROOT} archive --format=tar HEAD | ssh -p {sshd.port}" in result.stderr
+    # The printed commands log in as the launcher did: port, key and user.
+    login = f"ssh -p {sshd.port} -i {sshd.client_key} {psutil.Process().username()}@127.0.0.1 "
+    assert f"git -C {ROOT} archive --format=tar HEAD | {login}" in result.stderr
+    assert "run the same command with --install" in result.stderr
     assert "python3 -m venv .venv && .venv/bin/pip install -r requirements.txt" in result.stderr
 
 

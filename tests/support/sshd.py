@@ -118,8 +118,13 @@ class Sshd:
         self.start()
 
 
-def start_sshd(folder: Path) -> Sshd:
-    """Configure and start an sshd in ``folder`` that lets the current user in with one test key."""
+def start_sshd(folder: Path, session_environment: dict[str, str] | None = None) -> Sshd:
+    """Configure and start an sshd in ``folder`` that lets the current user in with one test key.
+
+    ``session_environment`` is set in every session (sshd's SetEnv, after its own HOME and
+    PATH): a test gives the "remote" another HOME and PATH, as another machine would have.
+    """
+    extra = "".join(f" {name}={value}" for name, value in (session_environment or {}).items())
     folder.mkdir(parents=True, exist_ok=True)
     host_key = keygen(folder / "host_ed25519")
     client_key = keygen(folder / "client_ed25519")
@@ -144,7 +149,7 @@ X11Forwarding no
 PrintMotd no
 LogLevel INFO
 Subsystem sftp internal-sftp
-{_SESSION_ENVIRONMENT}
+{_SESSION_ENVIRONMENT}{extra}
 """
     )
     sshd = Sshd(folder=folder, port=port, client_key=client_key, host_key=host_key)

@@ -183,6 +183,7 @@ ssh.form.onsubmit = (event) => {
   const body = { target: value("target") };
   if (value("port")) body.port = Number(value("port"));
   for (const name of ["identity", "label", "remoteDir"]) if (value(name)) body[name] = value(name);
+  if (ssh.form.elements.install.checked) body.install = true;
   launch(body);
 };
 ssh.trust.onclick = () => launch({ ...pendingLaunch, acceptNewHostKey: ssh.fingerprint.textContent });

@@ -1,0 +1,68 @@
+"""`manage.py environments ssh --install` against a real OpenSSH server: t3site installed from scratch.
+
+The remote's pip installs the requirements from the package index it is configured for,
+as on any machine: here that is this machine's own (pip.conf's find-links and file://
+indexes), so nothing is faked and nothing comes from .venv.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import psutil
+import pytest
+
+from tests.environments.test_ssh_launch import _env, _launch, _saved, known_hosts  # noqa: F401
+from tests.support.server import manage
+from tests.support.sshd import start_sshd, stop_remote_servers
+
+INSTALL_TIMEOUT_SECONDS = 600
+
+
+def test_it_installs_t3site_from_scratch_then_launches_pairs_and_saves(sshd, known_hosts, tmp_path):  # noqa: F811
+    home, remote = tmp_path / "local", tmp_path / "remote" / "t3site"
+    try:
+        result = _launch(sshd, home, known_hosts, remote, "--install", timeout=INSTALL_TIMEOUT_SECONDS)
+        assert result.returncode == 0, result.stderr
+        lines = result.stdout.splitlines()
+        assert lines[0] == f"Installing t3site in {remote}/app on {psutil.Process().username()}@127.0.0.1:{sshd.port}."
+        assert any(line.startswith("- Python: python3.") for line in lines)
+        assert any("over SFTP" in line for line in lines) and "- Installed." in lines
+        assert "Started t3site there" in result.stdout
+        assert (remote / "app" / "manage.py").is_file() and not (remote / "app").is_symlink()
+        assert (remote / "app" / ".venv" / "bin" / "python").exists()
+        environment = _saved(home, known_hosts)
+        assert environment["kind"] == "ssh" and environment["hasCredential"]
+        assert environment["environmentId"] == (remote / "environment-id").read_text().strip()
+    finally:
+        stop_remote_servers(remote)
+
+
+@pytest.fixture(scope="module")
+def sshd_without_python(tmp_path_factory):
+    """An sshd whose sessions have another HOME (no rc files) and a PATH with the tools but no Python."""
+    folder = tmp_path_factory.mktemp("sshd-no-python")
+    bin_dir, remote_home = folder / "bin", folder / "home"
+    bin_dir.mkdir()
+    remote_home.mkdir()
+    for tool in ("sh", "uname", "mkdir", "df", "tail", "tar", "gzip", "rm", "cat"):
+        os.symlink(shutil.which(tool), bin_dir / tool)
+    running = start_sshd(folder, {"HOME": str(remote_home), "PATH": str(bin_dir)})
+    yield running
+    running.stop()
+
+
+def test_no_python_311_on_the_remote_path_is_one_clear_error_naming_the_step(sshd_without_python, tmp_path):
+    known = tmp_path / "known_hosts"
+    known.write_text(sshd_without_python.host_public_key)
+    remote = tmp_path / "remote"
+    result = _launch(sshd_without_python, tmp_path / "local", known, remote, "--install")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert "installing t3site failed at step 'find Python': no Python 3.11 or newer on 127.0.0.1's PATH" in line
+    assert f"ssh -p {sshd_without_python.port} -i {sshd_without_python.client_key} " in line
+    assert not (remote / "app").exists()
+    listed = manage(tmp_path / "local", "environments", "list", "--json", env=_env(tmp_path / "local", known))
+    assert json.loads(listed.stdout) == []
