@@ -30,6 +30,11 @@ FLOORS = (
 # The project's glue: these t3site modules put every app together, so they stand above all of them.
 GLUE = {"t3site.settings", "t3site.urls", "t3site.asgi", "t3site.routing"}
 APPS = {app for floor in FLOORS for app in floor} - {"t3site glue"}
+# Function-local imports that hide no circle, each with the reason it is local.
+LOCAL_IMPORTS_ALLOWED = {
+    ("agents.session", "agents.client"): "agents.client imports the ACP SDK, loaded with the first agent session "
+    "rather than in every django.setup() (about 0.45 s; docs/benchmarks.md)",
+}
 
 
 @dataclass(frozen=True)
@@ -124,7 +129,7 @@ def test_no_function_local_import_hides_a_circle():
     wrong = [
         f"{each.module}:{each.line} imports {each.target} inside a function"
         for each in every_import()
-        if each.local and not each.in_ready
+        if each.local and not each.in_ready and (each.module, each.target) not in LOCAL_IMPORTS_ALLOWED
     ]
     assert wrong == []
 
