@@ -11,7 +11,8 @@ class PairingConfig(AppConfig):
 
     def ready(self) -> None:
         # Connects the receiver that closes a revoked session's sockets, in every process that can revoke.
-        from pairing import revocation  # noqa: F401
+        # And the one that drops the cache of resolved sessions (pairing.resolved).
+        from pairing import resolved, revocation  # noqa: F401
 
 
 class OwnerAdminConfig(admin_apps.AdminConfig):

@@ -19,6 +19,7 @@ from pairing.auth import SESSION_COOKIE, bearer_token, origin_is_hosted, origin_
 from pairing.clientip import client_ip
 from pairing.models import CredentialError, DeviceSession, WebSocketTicket
 from pairing.ratelimit import RateLimited, auth_failures
+from pairing.resolved import session_for_token
 
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -78,7 +79,7 @@ def authenticate_socket(scope) -> SocketAuth:
     elif bearer or cookie:
         if origin and not (origin_is_this_server(origin, host) or origin_is_hosted(origin)):
             return refuse(CLOSE_FORBIDDEN, "origin refused")
-        session = DeviceSession.objects.for_token(bearer or cookie)
+        session = session_for_token(bearer or cookie)
         if session is None:
             return refuse(CLOSE_UNAUTHORIZED, "invalid credential")
     else:

@@ -49,6 +49,15 @@ class TTLCache(Generic[T]):
                 hit = self._store(key, exc)
         return self._answer(hit)
 
+    def peek(self, key: Hashable, default: object = None) -> T | object:
+        """Return the fresh answer for ``key`` without computing one, or ``default``."""
+        hit = self._fresh(key)
+        return default if hit is None else self._answer(hit)
+
+    def put(self, key: Hashable, value: T) -> None:
+        """Remember ``value`` for ``key`` (computed by the caller, for one that cannot wait in ``get``)."""
+        self._store(key, value)
+
     def clear(self) -> None:
         """Forget every answer (after this process changed what they describe, or in tests)."""
         with self._lock:

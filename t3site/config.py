@@ -108,6 +108,10 @@ def _database(env: environ.Env, state: Path) -> dict:
             # journal modes on every connection can fail while another process writes.
             "init_command": "PRAGMA synchronous=NORMAL;",
         }
+        # A connection per thread is kept, not opened per request: opening one is most of a
+        # trivial request's database time. The health check reopens one that broke.
+        database.setdefault("CONN_MAX_AGE", 600)
+        database.setdefault("CONN_HEALTH_CHECKS", True)
     else:
         # Django's backend takes psycopg (3) or psycopg2; requirements-scale.txt installs the first.
         if _missing("psycopg") and _missing("psycopg2"):

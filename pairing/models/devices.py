@@ -322,18 +322,25 @@ class DeviceSession(Credential):
         }
 
     def touch(self, *, connected: bool = False) -> None:
-        """Slide the idle expiry forward (at most once a minute), and note a socket connection."""
+        """Slide the idle expiry forward and note a socket connection, each written at most once a minute."""
         now = clock.now()
-        changes = {}
-        if connected:
-            changes["last_connected_at"] = now
-        if connected or (now - self.last_seen_at).total_seconds() >= TOUCH_INTERVAL_SECONDS:
-            changes["last_seen_at"] = now
-            changes["expires_at"] = min(now + timedelta(seconds=self.idle_ttl_seconds), self.absolute_expires_at)
+        changes = self.touch_changes(now, connected=connected)
         if changes:
             type(self).objects.active(now).filter(pk=self.pk).update(**changes)
             for field, value in changes.items():
                 setattr(self, field, value)
+
+    def touch_changes(self, now, *, connected: bool = False) -> dict:
+        """Return what ``touch`` would write now (nothing, for most requests and handshakes)."""
+        changes = {}
+        if connected and (
+            self.last_connected_at is None or (now - self.last_connected_at).total_seconds() >= TOUCH_INTERVAL_SECONDS
+        ):
+            changes["last_connected_at"] = now
+        if (now - self.last_seen_at).total_seconds() >= TOUCH_INTERVAL_SECONDS:
+            changes["last_seen_at"] = now
+            changes["expires_at"] = min(now + timedelta(seconds=self.idle_ttl_seconds), self.absolute_expires_at)
+        return changes
 
     def rename(self, label: str) -> str:
         """Give this device a new name and return it; raise InvalidLabel for an empty one.

@@ -57,6 +57,7 @@ def revoke_with_the_cli(session: DeviceSession, owner_token: str) -> None:
 )
 def test_a_revocation_closes_the_socket_by_its_own_notice_not_the_watcher(monkeypatch, revoke):
     monkeypatch.setattr(watch, "WATCH_INTERVAL_SECONDS", WATCHER_ASLEEP_SECONDS)
+    monkeypatch.setattr(watch, "CHANGE_POLL_SECONDS", WATCHER_ASLEEP_SECONDS)
     _, owner_token = DeviceSession.objects.issue(role="owner", label="owner laptop")
     phone, phone_token = DeviceSession.objects.issue(role="client", label="phone")
 
