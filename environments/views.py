@@ -147,7 +147,8 @@ def environment_ssh(request):
     """Launch or reuse t3site over SSH, forward to it, pair and save it: `environments ssh` for the web client.
 
     Needs admin as well as write: it logs in elsewhere with this server's SSH keys and starts
-    programs there. It runs in the request (a few seconds, up to a minute on a slow link);
+    programs there. It runs in the request (a few seconds, up to a minute on a slow link, minutes
+    more with ``"install": true`` on a machine without t3site);
     every step is bounded (docs/ssh.md), so it always answers. Nothing can be asked
     interactively: a key with a passphrase must be in the agent.
     """

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 import signal
 import threading
 from argparse import ArgumentParser
@@ -11,8 +10,8 @@ from django.core.management.base import CommandError
 
 from environments.models import Environment
 from environments.ssh.client import SSHError, ask_at_terminal
-from environments.ssh.service import Connected, launch_and_pair, open_forward
-from environments.ssh.target import DEFAULT_REMOTE_DIR, DEFAULT_SSH_PORT, Target, TargetError, resolve
+from environments.ssh.service import Connected, launch_and_pair, launch_command, open_forward
+from environments.ssh.target import DEFAULT_REMOTE_DIR, TargetError, resolve
 
 SSH_HELP = "start or reuse t3site on another machine over SSH, forward a local port to it, pair and save it"
 
@@ -100,18 +99,11 @@ def _report(stdout, connected: Connected) -> None:
         )
     verb = "Saved" if connected.created else "Updated"
     stdout.write(f"{verb} {environment.label!r} as {environment.id}: {environment.http_base_url} (ssh forward).")
+    target = connected.target
     stdout.write(
         "`manage.py serve` keeps the forward open while it runs; without it, run "
-        f"`{forward_only_command(connected.target)}`."
+        f"`{launch_command(target.user, target.alias, target.port, '--forward-only')}`."
     )
-
-
-def forward_only_command(target: Target) -> str:
-    """Return the command that forwards ``target``'s saved environment, as `_forward_only` finds it."""
-    words = ["manage.py", "environments", "ssh", "--forward-only", f"{target.user}@{target.alias}"]
-    if target.port != DEFAULT_SSH_PORT:
-        words += ["--port", str(target.port)]
-    return shlex.join(words)
 
 
 def _forward_only(stdout, options: dict) -> None:
@@ -120,8 +112,10 @@ def _forward_only(stdout, options: dict) -> None:
         kind=Environment.SSH, ssh_host=target.alias, ssh_port=target.port, ssh_user=target.user
     ).first()
     if environment is None:
+        identity = ["--identity", options["identity"]] if options["identity"] else []
         raise CommandError(
-            f"no saved SSH environment for {target.display}: run `manage.py environments ssh {options['target']}` first"
+            f"no saved SSH environment for {target.display}: "
+            f"run `{launch_command(target.user, target.alias, target.port, *identity)}` first"
         )
     forward = open_forward(environment, ask=ask_at_terminal)
     done = threading.Event()

@@ -8,6 +8,7 @@ the teardown of a removed environment (environments.ssh.teardown).
 from __future__ import annotations
 
 import errno
+import shlex
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from environments.ssh.install import Say
 from environments.ssh.install import install as install_release
 from environments.ssh.remote_host import Launch, Probe, RemoteT3site
 from environments.ssh.store import SSHRoute
-from environments.ssh.target import DEFAULT_REMOTE_DIR, Target, resolve
+from environments.ssh.target import DEFAULT_REMOTE_DIR, DEFAULT_SSH_PORT, Target, resolve
 
 FREE_PORT_ATTEMPTS = 5
 
@@ -167,6 +168,14 @@ def _device_label() -> str:
     return f"t3site on {socket.gethostname()} (ssh)"
 
 
+def launch_command(user: str, host: str, port: int | None, *extra: str) -> str:
+    """Return the `environments ssh` command line for ``user@host``, with ``--port`` when it is not 22."""
+    words = ["manage.py", "environments", "ssh", *extra, f"{user}@{host}"]
+    if port and port != DEFAULT_SSH_PORT:
+        words += ["--port", str(port)]
+    return shlex.join(words)
+
+
 def target_of(environment: Environment, route: SSHRoute) -> Target:
     return resolve(f"{environment.ssh_user}@{environment.ssh_host}", port=environment.ssh_port, identity=route.identity)
 
@@ -176,7 +185,7 @@ def route_of(environment: Environment) -> SSHRoute:
     if environment.kind != Environment.SSH or route is None:
         raise SSHError(
             f"{environment.label!r} was not launched over SSH from this machine: "
-            f"run `manage.py environments ssh {environment.ssh_user}@{environment.ssh_host}` again"
+            f"run `{launch_command(environment.ssh_user, environment.ssh_host, environment.ssh_port)}` again"
         )
     return route
 

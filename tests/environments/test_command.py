@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import shlex
 import stat
 import time
 
 import pytest
 
+from environments.management.commands.environments import Command
 from tests.support.commands import command_error, command_output
 from tests.support.http import request
 from tests.support.server import manage
@@ -148,3 +150,18 @@ def test_adding_the_same_backend_again_keeps_the_label_someone_gave_it(server, w
     assert again.stdout.startswith("Updated 'Build box'")
     [row] = json.loads(environments(workstation, "list", "--json").stdout)
     assert row["label"] == "Build box"
+
+
+def test_forward_only_without_a_saved_environment_prints_a_launch_command_that_parses(
+    workstation, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("T3SITE_SSH_CONFIG", str(tmp_path / "no-ssh-config"))
+    key = tmp_path / "key"
+    key.write_text("")
+    args = ["ssh", "--forward-only", "alice@127.0.0.1", "--port", "2222", "--identity", str(key)]
+    error = one_line_error(workstation, *args)
+    (printed,) = [part for part in error.split("`") if part.startswith("manage.py environments ssh")]
+    command, *words = shlex.split(printed)[1:]
+    options = vars(Command().create_parser("manage.py", command).parse_args(words))
+    assert (options["target"], options["port"], options["identity"]) == ("alice@127.0.0.1", 2222, str(key))
+    assert not options["forward_only"]

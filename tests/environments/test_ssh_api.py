@@ -106,6 +106,7 @@ def test_deleting_a_managed_ssh_environment_stops_its_remote_server(client, owne
             "acceptNewHostKey must be the SHA256: fingerprint you approved",
         ),
         ({"target": "127.0.0.1", "identity": ["a"]}, "identity and remoteDir must be paths"),
+        ({"target": "127.0.0.1", "install": "yes"}, "install must be true or false"),
     ],
 )
 def test_it_refuses_a_malformed_request(client, owner_device, body, message):

@@ -14,6 +14,7 @@ import shutil
 import psutil
 import pytest
 
+from environments.ssh.install import _pip_failure
 from tests.environments.test_ssh_launch import _env, _launch, _saved, known_hosts  # noqa: F401
 from tests.support.server import manage
 from tests.support.sshd import start_sshd, stop_remote_servers
@@ -66,3 +67,19 @@ def test_no_python_311_on_the_remote_path_is_one_clear_error_naming_the_step(ssh
     assert not (remote / "app").exists()
     listed = manage(tmp_path / "local", "environments", "list", "--json", env=_env(tmp_path / "local", known))
     assert json.loads(listed.stdout) == []
+
+
+@pytest.mark.parametrize(
+    ("pip_output", "said"),
+    [
+        ("ERROR: Could not install packages due to an OSError: [Errno 28] No space left on device", "no space left"),
+        (
+            "ERROR: Could not find a version that satisfies the requirement Django==5.2.19 (from versions: none)\n"
+            "ERROR: No matching distribution found for Django==5.2.19",
+            "pip could not reach a package index from the remote",
+        ),
+        ("ERROR: something else entirely", "pip said: ERROR: something else entirely"),
+    ],
+)
+def test_a_failed_pip_install_says_why_in_one_sentence(pip_output, said):
+    assert said in _pip_failure(pip_output)
