@@ -47,6 +47,22 @@ CLOSE_NOT_READING = 4413
 class WorkspaceConsumer(AsyncWebsocketConsumer):
     session = None
 
+    async def dispatch(self, message: dict) -> None:
+        """Handle a frame from the client without Channels' database-thread round trip first.
+
+        Channels closes stale database connections (on its database thread) before
+        every message, a thread hop in front of every keystroke. This consumer and
+        its methods touch the database only through ``database_sync_to_async``, which
+        closes stale connections itself, before and after, on the thread that uses them.
+        Other messages keep the round trip: a channel-layer notification sent from a
+        method's own commit (projects.changed) then waits for that method's database
+        work, and reaches the client after the method's answer, as it always has.
+        """
+        if message["type"] != "websocket.receive":
+            await super().dispatch(message)
+            return
+        await self.websocket_receive(message)
+
     async def connect(self) -> None:
         result = await database_sync_to_async(authenticate_socket)(self.scope)
         # Accept first: a close frame with our 44xx code is only deliverable on an open socket.

@@ -97,10 +97,11 @@ class Outbox:
         self._limit_chars = limit_chars
         self._frames: deque[tuple[str | None, str]] = deque()
         self._loop = asyncio.get_running_loop()
-        self._wake = asyncio.Event()
-        self._progress = self._loop.create_future()
+        # Made when someone waits for progress, and the sender task only while frames are queued:
+        # an idle socket holds neither.
+        self._progress: asyncio.Future | None = None
         self._closed = False
-        self._sender = self._loop.create_task(self._send_all())
+        self._sender: asyncio.Task | None = None
 
     def notify(self, method: str, params: dict, tag: str | None = None) -> None:
         """Queue a notification; ``tag`` names the frames ``drop`` may take back."""
@@ -112,7 +113,8 @@ class Outbox:
             return
         self._frames.append((tag, text))
         self.backlog_chars += len(text)
-        self._wake.set()
+        if self._sender is None:
+            self._sender = self._loop.create_task(self._send_all())
         if self.backlog_chars > self._limit_chars:
             self.close()
             _give_back_memory()
@@ -128,6 +130,8 @@ class Outbox:
     async def drained(self, below_chars: int, stall_seconds: float) -> bool:
         """Wait until the backlog is under ``below_chars``; False once nothing went out for ``stall_seconds``."""
         while self.backlog_chars >= below_chars and not self._closed:
+            if self._progress is None:
+                self._progress = self._loop.create_future()
             try:
                 await asyncio.wait_for(asyncio.shield(self._progress), stall_seconds)
             except TimeoutError:
@@ -139,22 +143,35 @@ class Outbox:
         self._closed = True
         self._frames.clear()
         self.backlog_chars = 0
-        self._sender.cancel()
+        if self._sender is not None:
+            self._sender.cancel()
         self._made_progress()
 
     def _made_progress(self) -> None:
-        waiters, self._progress = self._progress, self._loop.create_future()
-        waiters.set_result(None)
+        waiters, self._progress = self._progress, None
+        if waiters is not None:
+            waiters.set_result(None)
 
     async def _send_all(self) -> None:
-        while True:
-            if not self._frames:
-                self._wake.clear()
-                await self._wake.wait()
+        """Send the queued frames, then end: the next ``put`` starts a new sender."""
+        try:
+            await self._send_queued()
+        finally:
+            self._sender = None
+
+    async def _send_queued(self) -> None:
+        # Above the limit, one turn of the loop lets Twisted hand the kernel what it takes; while
+        # each turn shows the buffer shrinking the client is reading, and the sender keeps pace
+        # turn by turn; once a turn shows no progress, the client is behind and is polled instead.
+        buffered_before = TRANSPORT_BUFFER_LIMIT_BYTES * 2
+        while self._frames:
+            buffered = self._buffered_bytes()
+            if buffered >= TRANSPORT_BUFFER_LIMIT_BYTES:
+                taking = buffered < buffered_before
+                buffered_before = buffered
+                await asyncio.sleep(0 if taking else TRANSPORT_POLL_SECONDS)
                 continue
-            if self._buffered_bytes() >= TRANSPORT_BUFFER_LIMIT_BYTES:
-                await asyncio.sleep(TRANSPORT_POLL_SECONDS)
-                continue
+            buffered_before = TRANSPORT_BUFFER_LIMIT_BYTES * 2
             _, text = self._frames.popleft()
             self.backlog_chars -= len(text)
             try:
