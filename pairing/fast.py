@@ -23,6 +23,7 @@ import io
 from channels.db import database_sync_to_async
 from channels.generic.http import AsyncHttpConsumer
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.core.handlers.asgi import ASGIRequest, get_script_prefix
 from django.core.handlers.base import BaseHandler
 from django.urls import path, set_script_prefix
@@ -64,7 +65,10 @@ def _needs_no_database(request: ASGIRequest) -> bool:
         return True
     if request.path != _FROM_MEMORY_PATH:
         return False
-    token, _ = auth.presented_token(**auth.request_parts(request))
+    try:
+        token, _ = auth.presented_token(**auth.request_parts(request))
+    except DisallowedHost:
+        return False  # Django's handler answers it (400), as for any other route
     if token is None:
         return True
     session = cached_session(token)

@@ -87,3 +87,9 @@ def test_a_fast_path_answers_with_the_headers_django_gives_every_api_answer(serv
     assert answered.headers["cache-control"] == "no-store"
     for name in ("content-security-policy", "x-frame-options", "x-content-type-options", "referrer-policy"):
         assert name in preflight.headers and name in answered.headers
+
+
+def test_a_fast_path_answers_a_malformed_host_as_django_does(server):
+    answered = request("GET", f"{server.base_url}/api/auth/session", headers={"Host": "bad host!"})
+
+    assert answered.status == 400 and answered.json["error"]["code"] == "bad_request"
