@@ -17,8 +17,7 @@ from pathlib import Path
 import psutil
 from websockets.sync.client import connect
 
-from tests.support.http import request
-from tests.support.server import manage, start_server
+from bench.devserver import http_json, manage, serve
 
 
 def percentiles(samples_ms: list[float]) -> str:
@@ -33,52 +32,48 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=2000, help="JSON-RPC round trips to time")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="t3site-bench-") as tmp:
-        home = Path(tmp) / "home"
-        server = start_server(home)
-        try:
-            process = psutil.Process(server.process.pid)
-            rss_idle = process.memory_info().rss
+    with tempfile.TemporaryDirectory(prefix="t3site-bench-") as tmp, serve(Path(tmp) / "home") as server:
+        home = server.home
+        process = psutil.Process(server.process.pid)
+        rss_idle = process.memory_info().rss
 
-            tokens = [
-                json.loads(manage(home, "auth", "pairing", "create", "--json", "--ttl", "1h").stdout)["token"]
-                for _ in range(args.pairs)
-            ]
-            pair_ms, session_token = [], None
-            for token in tokens:
+        tokens = [
+            json.loads(manage(home, "auth", "pairing", "create", "--json", "--ttl", "1h").stdout)["token"]
+            for _ in range(args.pairs)
+        ]
+        pair_ms, session_token = [], None
+        for token in tokens:
+            started = time.perf_counter()
+            reply = http_json("POST", f"{server.base_url}/api/auth/pair", {"token": token, "mode": "bearer"})
+            pair_ms.append((time.perf_counter() - started) * 1000)
+            session_token = reply["sessionToken"]
+        headers = {"Authorization": f"Bearer {session_token}"}
+
+        connect_ms = []
+        for _ in range(args.pairs):
+            started = time.perf_counter()
+            ticket = http_json("POST", f"{server.base_url}/api/auth/ws-ticket", headers=headers)["ticket"]
+            with connect(f"{server.ws_url}?ticket={ticket}") as ws:
+                ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "server.probe"}))
+                ws.recv(timeout=5)
+            connect_ms.append((time.perf_counter() - started) * 1000)
+
+        call_ms = []
+        with connect(server.ws_url, additional_headers=headers) as ws:
+            started_all = time.perf_counter()
+            for request_id in range(args.calls):
                 started = time.perf_counter()
-                reply = request("POST", f"{server.base_url}/api/auth/pair", {"token": token, "mode": "bearer"})
-                pair_ms.append((time.perf_counter() - started) * 1000)
-                session_token = reply.json["sessionToken"]
-            headers = {"Authorization": f"Bearer {session_token}"}
+                ws.send(json.dumps({"jsonrpc": "2.0", "id": request_id, "method": "server.probe"}))
+                ws.recv(timeout=5)
+                call_ms.append((time.perf_counter() - started) * 1000)
+            elapsed = time.perf_counter() - started_all
+        rss_after = process.memory_info().rss
 
-            connect_ms = []
-            for _ in range(args.pairs):
-                started = time.perf_counter()
-                ticket = request("POST", f"{server.base_url}/api/auth/ws-ticket", headers=headers).json["ticket"]
-                with connect(f"{server.ws_url}?ticket={ticket}") as ws:
-                    ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "server.probe"}))
-                    ws.recv(timeout=5)
-                connect_ms.append((time.perf_counter() - started) * 1000)
-
-            call_ms = []
-            with connect(server.ws_url, additional_headers=headers) as ws:
-                started_all = time.perf_counter()
-                for request_id in range(args.calls):
-                    started = time.perf_counter()
-                    ws.send(json.dumps({"jsonrpc": "2.0", "id": request_id, "method": "server.probe"}))
-                    ws.recv(timeout=5)
-                    call_ms.append((time.perf_counter() - started) * 1000)
-                elapsed = time.perf_counter() - started_all
-            rss_after = process.memory_info().rss
-
-            print(f"pairing exchange (HTTP, bearer):  {percentiles(pair_ms)}")
-            print(f"ticket + socket + first probe:    {percentiles(connect_ms)}")
-            rate = args.calls / elapsed
-            print(f"server.probe round trip:          {percentiles(call_ms)}; {rate:.0f} calls/s sequential")
-            print(f"server RSS: {rss_idle / 2**20:.1f} MiB idle, {rss_after / 2**20:.1f} MiB after the run")
-        finally:
-            server.stop()
+        print(f"pairing exchange (HTTP, bearer):  {percentiles(pair_ms)}")
+        print(f"ticket + socket + first probe:    {percentiles(connect_ms)}")
+        rate = args.calls / elapsed
+        print(f"server.probe round trip:          {percentiles(call_ms)}; {rate:.0f} calls/s sequential")
+        print(f"server RSS: {rss_idle / 2**20:.1f} MiB idle, {rss_after / 2**20:.1f} MiB after the run")
 
 
 if __name__ == "__main__":
