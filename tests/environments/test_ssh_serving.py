@@ -3,60 +3,19 @@
 from __future__ import annotations
 
 import json
-import time
-import urllib.request
 
 import psutil
 import pytest
 
-from tests.support.server import command_env, manage, start_server
-
-# serve reconciles every 5 s, and opening a forward means an SSH login and a remote launcher run.
-FORWARD_OPENS_WITHIN_SECONDS = 30
-LAUNCH_TIMEOUT_SECONDS = 120
+from tests.support.server import manage, start_server
+from tests.support.ssh_environments import FORWARD_OPENS_WITHIN_SECONDS, answers, client_env_for, launch
+from tests.support.waiting import eventually
 
 
 @pytest.fixture
 def client_env(sshd, tmp_path):
     """Make a function returning the environment of a local command: the test's known_hosts, no ssh config or agent."""
-    known_hosts = tmp_path / "known_hosts"
-    known_hosts.write_text(sshd.host_public_key)
-
-    def env(home):
-        variables = command_env(
-            home, T3SITE_SSH_KNOWN_HOSTS=str(known_hosts), T3SITE_SSH_CONFIG=str(tmp_path / "no-ssh-config")
-        )
-        variables.pop("SSH_AUTH_SOCK", None)  # only the test key, whatever agent the developer runs
-        return variables
-
-    return env
-
-
-def launch(sshd, home, remote, env) -> dict:
-    """Run `environments ssh` in a subprocess (its forward closes when it exits); return the saved environment."""
-    args = ["environments", "ssh", "127.0.0.1", "--port", str(sshd.port), "--identity", str(sshd.client_key)]
-    result = manage(home, *args, "--remote-dir", str(remote), env=env(home), timeout=LAUNCH_TIMEOUT_SECONDS)
-    assert result.returncode == 0, result.stderr
-    (environment,) = json.loads(manage(home, "environments", "list", "--json", env=env(home)).stdout)
-    return environment
-
-
-def answers(environment: dict) -> bool:
-    try:
-        url = f"{environment['httpBaseUrl']}/.well-known/t3/environment"
-        with urllib.request.urlopen(url, timeout=3) as response:
-            return json.load(response)["environmentId"] == environment["environmentId"]
-    except OSError:
-        return False
-
-
-def eventually(check, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.2)
-    return False
+    return client_env_for(sshd, tmp_path)
 
 
 def launch_state(remote) -> dict:

@@ -11,10 +11,16 @@ from environments.hosts import ws_base_url
 
 # Fixtures shared with environments' tests: a refused port, the suite's real sshd and a remote t3site folder.
 from tests.environments.conftest import remote, sshd, unused_port  # noqa: F401
-from tests.environments.test_ssh_serving import client_env  # noqa: F401
 from tests.support.e2e import pair_bearer
 from tests.support.http import request
 from tests.support.server import RunningServer, manage, start_server
+from tests.support.ssh_environments import client_env_for
+
+
+@pytest.fixture
+def client_env(sshd, tmp_path):  # noqa: F811 (the sshd fixture imported above)
+    """Make a function returning the environment of a local command that reaches the suite's sshd."""
+    return client_env_for(sshd, tmp_path)
 
 
 @dataclass

@@ -12,10 +12,11 @@ import time
 
 from websockets.sync.client import connect
 
-from tests.environments.test_ssh_serving import FORWARD_OPENS_WITHIN_SECONDS, answers, eventually, launch
 from tests.support.e2e import pair_bearer, rpc
 from tests.support.http import request
 from tests.support.server import start_server
+from tests.support.ssh_environments import FORWARD_OPENS_WITHIN_SECONDS, answers, launch
+from tests.support.waiting import eventually
 
 
 def test_a_phone_paired_only_here_runs_a_program_on_an_ssh_environment_through_the_relay(
