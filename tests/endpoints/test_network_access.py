@@ -7,7 +7,6 @@ import json
 import socket
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 
 import pytest
@@ -19,6 +18,7 @@ from server.listener import listen_instead
 from t3site import home
 from tests.support.http import request
 from tests.support.server import ROOT, command_env, manage, start_server
+from tests.support.waiting import eventually
 
 # Another loopback address: it only answers when the server listens on every interface.
 OTHER_LOOPBACK = "127.0.0.2"
@@ -41,15 +41,6 @@ def reachable(host: str, port: int) -> bool:
         return False
 
 
-def wait_until(condition) -> bool:
-    deadline = time.monotonic() + REBIND_SECONDS
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
-
-
 def set_mode(server, token: str, mode: str):
     return request(
         "POST",
@@ -70,7 +61,7 @@ def test_turning_network_access_on_and_off_moves_the_listener_and_keeps_sessions
         assert turned_on.status == 200, turned_on.body
         access = turned_on.json["networkAccess"]
         assert (access["bindHost"], access["port"], access["localOnly"]) == ("0.0.0.0", port, False)
-        assert wait_until(lambda: reachable(OTHER_LOOPBACK, port))
+        assert eventually(lambda: reachable(OTHER_LOOPBACK, port), REBIND_SECONDS)
         assert home.read_runtime(server.home)["bindHost"] == "0.0.0.0"
         session = request(
             "GET", f"http://{OTHER_LOOPBACK}:{port}/api/auth/session", headers={"Authorization": f"Bearer {token}"}
@@ -79,7 +70,7 @@ def test_turning_network_access_on_and_off_moves_the_listener_and_keeps_sessions
         assert_static_files_served(f"http://{OTHER_LOOPBACK}:{port}")
 
         assert set_mode(server, token, "local-only").json["networkAccess"]["bindHost"] == "127.0.0.1"
-        assert wait_until(lambda: not reachable(OTHER_LOOPBACK, port))
+        assert eventually(lambda: not reachable(OTHER_LOOPBACK, port), REBIND_SECONDS)
         assert home.read_runtime(server.home)["bindHost"] == "127.0.0.1"
         listed = request("GET", f"{server.base_url}/api/endpoints", headers={"Authorization": f"Bearer {token}"})
         assert listed.status == 200 and listed.json["networkAccess"]["canChange"] is True
@@ -165,7 +156,7 @@ def test_when_the_port_is_taken_on_the_new_address_the_server_moves_to_another_p
         access = turned_on.json["networkAccess"]
         moved = access["port"]
         assert (access["bindHost"], access["mode"]) == ("0.0.0.0", "network-accessible") and moved != port
-        assert wait_until(lambda: reachable(OTHER_LOOPBACK, moved))
+        assert eventually(lambda: reachable(OTHER_LOOPBACK, moved), REBIND_SECONDS)
         assert (home.read_runtime(server.home)["port"], home.read_runtime(server.home)["bindHost"]) == (
             moved,
             "0.0.0.0",

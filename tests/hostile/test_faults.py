@@ -27,6 +27,7 @@ from tests.hostile.callers import ask
 from tests.support.e2e import pair_bearer
 from tests.support.http import request
 from tests.support.server import command_env, manage, start_server
+from tests.support.waiting import eventually
 
 LINKS = 12
 CLAIMS_PER_LINK = 6
@@ -178,15 +179,6 @@ def processes_running(*argv_tails: str) -> dict[str, int]:
     return found
 
 
-def wait_for(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
-
-
 def end_programs(*argv_tails: str) -> None:
     for pid in processes_running(*argv_tails).values():
         with contextlib.suppress(ProcessLookupError):
@@ -215,7 +207,7 @@ def test_a_kill_during_large_writes_leaves_each_file_old_or_new_no_temporary_fil
                 sockets[0], "terminal.open", {"projectId": project_id, "cols": 80, "rows": 24, "command": line}
             )
             assert "result" in opened, opened
-            assert wait_for(lambda: len(processes_running(*marks)) == len(marks), WAIT_SECONDS)
+            assert eventually(lambda: len(processes_running(*marks)) == len(marks), WAIT_SECONDS)
             # Each file is written several times over: plenty of writes to be caught in, even on a fast disk.
             for n, name in enumerate(names * WRITES_PER_FILE):
                 write = {"projectId": project_id, "path": name, "content": NEW}
@@ -241,4 +233,4 @@ def test_a_kill_during_large_writes_leaves_each_file_old_or_new_no_temporary_fil
             listed = ask(ws, "files.list", {"projectId": project_id})["result"]["entries"]
         assert sorted(entry["name"] for entry in listed) == sorted(names)
         # The new server ends what the killed one's terminal left running, as it starts.
-        assert wait_for(lambda: not processes_running(*marks), LEFTOVERS_TIMEOUT_SECONDS), processes_running(*marks)
+        assert eventually(lambda: not processes_running(*marks), LEFTOVERS_TIMEOUT_SECONDS), processes_running(*marks)
