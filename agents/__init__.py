@@ -1,4 +1,4 @@
-"""Coding agents over the Agent Client Protocol (CONTRACT section 9): t3site is the ACP client.
+"""Coding agents over the Agent Client Protocol (docs/contract.md §9): t3site is the ACP client.
 
 - ``catalog``: which agents exist and how each is started (no Django).
 - ``process``, ``launch``: the agent's process, started and stopped like a terminal's program.

@@ -1,4 +1,4 @@
-"""The ACP agents this server can start (CONTRACT section 9). No Django imports.
+"""The ACP agents this server can start (docs/contract.md §9). No Django imports.
 
 Known agents are found on the server's PATH under the program that speaks ACP;
 ``T3SITE_AGENTS`` adds entries or overrides known ones:

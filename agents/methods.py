@@ -1,4 +1,4 @@
-"""agents.* methods (CONTRACT section 9): coding agents over ACP, from any paired device.
+"""agents.* methods (docs/contract.md §9): coding agents over ACP, from any paired device.
 
 Starting, prompting and answering an agent need ``terminal``: an agent runs
 programs as the server's user. Reading what agents did needs ``read``.

@@ -1,6 +1,6 @@
 """One live agent session: the agent's process, its ACP connection, its record, and the sockets watching it.
 
-t3site is the ACP client (CONTRACT section 9). Every ``session/update`` is taken
+t3site is the ACP client (docs/contract.md §9). Every ``session/update`` is taken
 from the connection's raw stream (an observer the SDK calls for each incoming
 message, in order, before anything else handles it), numbered, relayed to every
 attached socket and queued for the record, with no await in between, so a
