@@ -2,12 +2,14 @@
 
 Output: the PTY master is read with ``loop.add_reader`` into a pending buffer,
 and one pump task per terminal turns that buffer into ``terminal.output``
-frames in each attached socket's outbox. Output that follows a quiet spell of
-``OUTPUT_COALESCE_SECONDS`` (a keystroke's echo, a prompt) goes out at once;
-while output keeps coming, the pump waits ``OUTPUT_COALESCE_SECONDS`` after the
-first byte so a burst of small reads (``cat`` of a big file) becomes a few large
-frames, and flushes at once at ``OUTPUT_FRAME_LIMIT_BYTES``. One task queues everything, so frames arrive in order, and
-``terminal.exit`` comes after the last output.
+frames in each attached socket's outbox. Output that does not follow a burst
+(a keystroke's echo, a prompt) goes out at once; after a frame of at least
+``OUTPUT_BURST_BYTES`` within ``OUTPUT_COALESCE_SECONDS``, more is likely to
+follow, and the pump waits ``OUTPUT_COALESCE_SECONDS`` after the first byte
+so a burst of small reads (``cat`` of a big file) becomes a few large frames,
+and flushes at once at ``OUTPUT_FRAME_LIMIT_BYTES``. One task queues
+everything, so frames arrive in order, and ``terminal.exit`` comes after the
+last output.
 
 Back-pressure, so a fast program and a slow reader cannot grow the server:
 before each frame the pump waits for every attached socket to have less than
@@ -47,6 +49,9 @@ logger = logging.getLogger("t3site.terminals")
 READ_SIZE_BYTES = 64 * 1024
 OUTPUT_COALESCE_SECONDS = 0.005
 OUTPUT_FRAME_LIMIT_BYTES = 64 * 1024
+# A frame this large means a program is streaming output: what follows it is coalesced. An echo or
+# a prompt is smaller, and goes out at once even when typed fast.
+OUTPUT_BURST_BYTES = 1024
 # Output read from the PTY and not yet framed; past this the PTY is not read until it drains.
 PENDING_LIMIT_BYTES = 1024 * 1024
 # A socket this far behind paces the program; one that sends nothing this long while behind is dropped.
@@ -113,8 +118,8 @@ class Terminal:
         self._process: subprocess.Popen | None = None
         self._master = -1
         self._pump_task: asyncio.Task | None = None
-        # When the pump last framed output (loop time); output after a quiet spell is not coalesced.
-        self._last_flush = float("-inf")
+        # When the pump last framed a burst (loop time); output that follows no burst is not coalesced.
+        self._last_burst = float("-inf")
         self._reading = False
         self._closing = False
 
@@ -305,8 +310,10 @@ class Terminal:
                 self._wake.clear()
                 if self._is_streaming() and len(self._pending) < OUTPUT_FRAME_LIMIT_BYTES and not self._output_done():
                     await asyncio.sleep(OUTPUT_COALESCE_SECONDS)
+                burst = len(self._pending) >= OUTPUT_BURST_BYTES
                 await self._flush()
-                self._last_flush = self.loop.time()
+                if burst:
+                    self._last_burst = self.loop.time()
             await self._flush()
             self._emit(self._decoder.decode(b"", final=True))
             self._stop_io()
@@ -325,8 +332,8 @@ class Terminal:
             self._finished.set()
 
     def _is_streaming(self) -> bool:
-        """Return whether output came within the coalescing time (more is likely to follow at once)."""
-        return self.loop.time() - self._last_flush < OUTPUT_COALESCE_SECONDS
+        """Return whether a burst went out within the coalescing time (more is likely to follow at once)."""
+        return self.loop.time() - self._last_burst < OUTPUT_COALESCE_SECONDS
 
     async def _flush(self) -> None:
         while self._pending:
