@@ -7,7 +7,6 @@ API and claimed; `auth session issue` for one that expires), never written into 
 
 from __future__ import annotations
 
-import itertools
 import json
 import subprocess
 import time
@@ -17,16 +16,13 @@ from pathlib import Path
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from tests.support.e2e import pair_bearer
+from tests.support.e2e import ANSWER_TIMEOUT_SECONDS, ask, pair_bearer  # noqa: F401 (the hostile tests import them from here)
 from tests.support.http import Reply, request
 from tests.support.server import RunningServer, manage
 from workspace import rpc
 
-ANSWER_TIMEOUT_SECONDS = 10
 # An expired caller's session lives this long, then the test waits it out.
 EXPIRING_TTL = "1s"
-
-_request_ids = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -124,19 +120,6 @@ def wait_until_expired(server: RunningServer, caller: Caller, timeout: float = 5
 def socket_for(server: RunningServer, caller: Caller, **options):
     """Open /ws as ``caller`` (bearer, no Origin, as a script would)."""
     return connect(server.ws_url, additional_headers=caller.headers, open_timeout=10, max_size=None, **options)
-
-
-def ask(ws, method: str, params=None, request_id=None) -> dict:
-    """Send one request; return its whole response frame, skipping notifications."""
-    request_id = next(_request_ids) if request_id is None else request_id
-    ws.send(
-        json.dumps({"jsonrpc": "2.0", "id": request_id, "method": method, "params": {} if params is None else params})
-    )
-    deadline = time.monotonic() + ANSWER_TIMEOUT_SECONDS
-    while True:
-        frame = json.loads(ws.recv(timeout=max(0.1, deadline - time.monotonic())))
-        if "method" not in frame and frame.get("id") == request_id:
-            return frame
 
 
 def refusal_of(server: RunningServer, caller: Caller) -> tuple[int, list[str]]:

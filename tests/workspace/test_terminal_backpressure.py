@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import time
 
@@ -10,6 +9,7 @@ import psutil
 import pytest
 from websockets.sync.client import connect
 
+from tests.support.e2e import call
 from tests.support.server import manage
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,31 +25,13 @@ RUN_TIMEOUT_SECONDS = 120.0
 FRAME_TIMEOUT_SECONDS = 10.0
 
 
-class Client:
-    """A /ws client on the real server, with numbered requests."""
-
-    def __init__(self, ws) -> None:
-        self.ws = ws
-        self._ids = itertools.count(1)
-
-    def call(self, method: str, **params) -> dict:
-        request_id = next(self._ids)
-        self.ws.send(json.dumps({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params}))
-        deadline = time.monotonic() + FRAME_TIMEOUT_SECONDS
-        while True:
-            frame = json.loads(self.ws.recv(timeout=max(0.01, deadline - time.monotonic())))
-            if frame.get("id") == request_id:
-                assert "result" in frame, frame
-                return frame["result"]
-
-
 def _headers(server) -> dict[str, str]:
     issued = json.loads(manage(server.home, "auth", "session", "issue", "--json").stdout)
     return {"Authorization": f"Bearer {issued['sessionToken']}"}
 
 
-def _exited(client: Client, terminal_id: str) -> bool:
-    terminals = {t["terminalId"]: t for t in client.call("terminal.list")["terminals"]}
+def _exited(ws, terminal_id: str) -> bool:
+    terminals = {t["terminalId"]: t for t in call(ws, "terminal.list")["terminals"]}
     return terminals[terminal_id]["exited"]
 
 
@@ -61,13 +43,12 @@ def test_a_socket_that_stops_reading_keeps_the_server_small_and_is_detached(serv
         connect(server.ws_url, additional_headers=headers, max_queue=1, max_size=None) as stalled,
         connect(server.ws_url, additional_headers=headers, max_size=None) as watcher_ws,
     ):
-        watcher = Client(watcher_ws)
         baseline = server_process.memory_info().rss
         command = f"yes 0123456789abcdefghijklmnopqrstuvwxyz | head -c {OUTPUT_BYTES}"
-        terminal_id = Client(stalled).call("terminal.open", command=command, **SIZE)["terminalId"]
+        terminal_id = call(stalled, "terminal.open", command=command, **SIZE)["terminalId"]
         peak = baseline
         deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
-        while not _exited(watcher, terminal_id):
+        while not _exited(watcher_ws, terminal_id):
             assert time.monotonic() < deadline, "the program did not finish"
             peak = max(peak, server_process.memory_info().rss)
             time.sleep(0.1)
@@ -80,16 +61,15 @@ def test_a_socket_that_stops_reading_keeps_the_server_small_and_is_detached(serv
         while not any(frame.get("method") == "terminal.detached" for frame in frames):
             frames.append(json.loads(stalled.recv(timeout=FRAME_TIMEOUT_SECONDS)))
         assert frames[-1]["params"] == {"terminalId": terminal_id, "reason": "too far behind"}
-        attached = Client(stalled).call("terminal.attach", terminalId=terminal_id)
+        attached = call(stalled, "terminal.attach", terminalId=terminal_id)
         assert attached["exited"] and "0123456789abcdefghijklmnopqrstuvwxyz\r\n" in attached["scrollback"][-1000:]
 
 
 def test_a_socket_that_reads_gets_a_fast_programs_output_complete_and_in_order(server):
     lines = 400_000
     with connect(server.ws_url, additional_headers=_headers(server), max_size=None) as ws:
-        client = Client(ws)
         command = ["python3", "-c", f"import sys\nfor n in range({lines}): sys.stdout.write(f'{{n:09d}}\\n')"]
-        terminal_id = client.call("terminal.open", command=command, **SIZE)["terminalId"]
+        terminal_id = call(ws, "terminal.open", command=command, **SIZE)["terminalId"]
         output = []
         deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
         while True:
