@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 from contextlib import contextmanager
 
 import pytest
 
 from tests.support.browser import PHONE_WINDOW, chromium, emulate_screen, text_of, wait_for
 from tests.support.server import command_env, manage, start_server
+from tests.support.waiting import eventually
 
 REVOKED_MESSAGE = "This device's access was revoked or expired: pair again."
 ACTIVE_TERMINAL_TEXT = "return document.querySelector('.terminal-pane.active .xterm-rows')?.textContent || ''"
@@ -159,9 +159,13 @@ def test_it_fits_the_terminal_to_the_screen_and_takes_lines_from_the_phone_keybo
     # Turning the phone sideways refits the terminal and resizes the PTY to match.
     emulate_screen(phone, (844, 390))
     landscape = wait_for(lambda: shown_size(phone) != portrait and shown_size(phone), message="the terminal to refit")
-    time.sleep(0.5)  # the resize is debounced, then travels over the socket
-    send_line(phone, "clear; stty size")
-    wait_for(lambda: landscape in terminal_output(phone), message=f"the PTY resized to {landscape}")
+
+    # The resize is debounced, then travels over the socket: ask the PTY its size until it says the new one.
+    def pty_says_landscape() -> bool:
+        send_line(phone, "clear; stty size")
+        return eventually(lambda: landscape in terminal_output(phone), 1)
+
+    wait_for(pty_says_landscape, message=f"the PTY resized to {landscape}")
 
 
 def shown_size(browser) -> str:
