@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from websockets.sync.client import connect
 from tests.support.e2e import ANSWER_TIMEOUT_SECONDS, ask, pair_bearer  # noqa: F401 (the hostile tests import them from here)
 from tests.support.http import Reply, request
 from tests.support.server import RunningServer, manage
+from tests.support.waiting import eventually
 from workspace import rpc
 
 # An expired caller's session lives this long, then the test waits it out.
@@ -107,14 +107,12 @@ def registered_methods() -> dict[str, rpc.Method]:
 
 
 def wait_until_expired(server: RunningServer, caller: Caller, timeout: float = 5) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if request("GET", f"{server.base_url}/api/auth/session", headers=caller.headers).json == {
-            "authenticated": False
-        }:
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"the session of {caller.name} did not expire within {timeout}s")
+    def expired() -> bool:
+        answer = request("GET", f"{server.base_url}/api/auth/session", headers=caller.headers).json
+        return answer == {"authenticated": False}
+
+    if not eventually(expired, timeout, interval=0.2):
+        raise AssertionError(f"the session of {caller.name} did not expire within {timeout}s")
 
 
 def socket_for(server: RunningServer, caller: Caller, **options):
