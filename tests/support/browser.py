@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from tests.support.system import require_program
+from tests.support.waiting import eventually
 
 PHONE_WINDOW = (390, 844)
 DESKTOP_WINDOW = (1280, 900)
@@ -75,21 +75,19 @@ def emulate_screen(driver, window: tuple[int, int]) -> None:
 
 
 def wait_for(condition: Callable[[], object], timeout: float = WAIT_SECONDS, message: str = "condition") -> object:
-    """Return the first truthy value of ``condition()``, polling for at most ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    last_error: Exception | None = None
-    while time.monotonic() < deadline:
+    """Return the first truthy value of ``condition()``, polling for at most ``timeout`` seconds (eventually)."""
+    errors: list[Exception] = []
+
+    def attempt() -> object:
         try:
-            value = condition()
+            return condition()
         except Exception as exc:  # the element may not exist yet
-            last_error = exc
-        else:
-            if value:
-                return value
-        time.sleep(0.1)
-    raise AssertionError(
-        f"timed out after {timeout}s waiting for {message}" + (f" ({last_error})" if last_error else "")
-    )
+            errors.append(exc)
+            return None
+
+    if value := eventually(attempt, timeout):
+        return value
+    raise AssertionError(f"timed out after {timeout}s waiting for {message}" + (f" ({errors[-1]})" if errors else ""))
 
 
 def text_of(driver, element_id: str) -> str:
