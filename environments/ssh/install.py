@@ -20,7 +20,7 @@ from collections.abc import Callable
 import paramiko
 
 from environments.ssh.client import SSHError
-from environments.ssh.remote_host import LOCAL_CHECKOUT, MIN_PYTHON, RemoteT3site
+from environments.ssh.remote_host import LOCAL_CHECKOUT, MIN_PYTHON, Probe, RemoteT3site
 
 # Newest first: the first one on the remote's PATH that runs and is new enough makes the venv.
 PYTHON_CANDIDATES = ("python3.13", "python3.12", "python3.11", "python3")
@@ -96,8 +96,12 @@ def _check(remote: RemoteT3site, step: str, command: str, problem: str, timeout:
     return out
 
 
-def install(remote: RemoteT3site, say: Say) -> None:
-    """Install this server's release under the remote base folder and its requirements in a venv."""
+def install(remote: RemoteT3site, probe: Probe, say: Say) -> None:
+    """Install this server's release under the remote base folder and its requirements in a venv.
+
+    Only what ``probe`` found missing: a checkout already in ``<base>/app`` (someone's own,
+    perhaps with changes) is never overwritten, only given the venv it lacks.
+    """
     app, venv = remote.path("app"), remote.path("app", ".venv")
     say(f"Installing t3site in {remote.base}/app on {remote.target.display}.")
     python, version = find_python(remote)
@@ -117,15 +121,18 @@ def install(remote: RemoteT3site, say: Say) -> None:
             "check free space",
             f"only {free_kib // 1024} MB free in {remote.base}; t3site needs about {MIN_FREE_KIB // 1024} MB",
         )
-    archive = release_archive()
-    say(f"- Sending this server's release ({len(archive) // 1024} KB, git HEAD) over SFTP.")
-    _send(remote, archive)
-    _check(
-        remote,
-        "unpack the release",
-        f"tar -xzf {remote.path(ARCHIVE_NAME)} -C {app} && rm -f {remote.path(ARCHIVE_NAME)}",
-        "tar could not unpack it",
-    )
+    if probe.app_installed:
+        say(f"- Keeping the t3site checkout already in {remote.base}/app.")
+    else:
+        archive = release_archive()
+        say(f"- Sending this server's release ({len(archive) // 1024} KB, git HEAD) over SFTP.")
+        _send(remote, archive)
+        _check(
+            remote,
+            "unpack the release",
+            f"tar -xzf {remote.path(ARCHIVE_NAME)} -C {app} && rm -f {remote.path(ARCHIVE_NAME)}",
+            "tar could not unpack it",
+        )
     say(f"- Creating its virtual environment ({remote.base}/app/.venv).")
     _check(remote, "create the venv", f"{python} -m venv {venv}", f"`{python} -m venv` failed")
     say("- Installing its requirements with pip (from the package index the remote's pip is set up for).")

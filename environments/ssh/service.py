@@ -115,7 +115,7 @@ def launch_and_pair(
         remote = RemoteT3site(connection, remote_dir)
         probe = remote.probe()
         if install and remote.missing(probe):
-            install_release(remote, say)
+            install_release(remote, probe, say)
             probe = remote.probe()
         probe = remote.check_installed(probe)
         launch = remote.ensure_server()
