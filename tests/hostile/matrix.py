@@ -82,6 +82,12 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/environments/<key>", (READ,), "show a saved environment"),
     Route("PATCH", "/api/environments/<key>", (WRITE,), "rename a saved environment"),
     Route("DELETE", "/api/environments/<key>", (WRITE,), "remove a saved environment (an SSH one: admin too)"),
+    Route(
+        "GET",
+        "/via/<environment_id>/.well-known/t3/environment",
+        PAIRED,
+        "a saved backend's descriptor, fetched through this server (the relay)",
+    ),
     Route("GET", "/", ANYONE, "the app page (it pairs or connects from the browser)", "page"),
     Route("GET", "/pair", ANYONE, "the pairing page", "page"),
     Route("GET", "/environments", ANYONE, "the saved-environments page", "page"),
