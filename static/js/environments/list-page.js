@@ -152,7 +152,9 @@ function sshFailed(message, detail = "") {
 async function launch(body) {
   ssh.submit.disabled = ssh.trust.disabled = true;
   ssh["host-key"].hidden = ssh.error.hidden = ssh["error-detail"].hidden = true;
-  ssh.status.textContent = "Connecting… this can take up to a minute.";
+  ssh.status.textContent = body.install
+    ? "Connecting, installing t3site there if it is missing… this can take a few minutes."
+    : "Connecting… this can take up to a minute.";
   try {
     const saved = await new Backend().request("POST", PATHS.sshEnvironment, body);
     ssh.status.textContent = "";
