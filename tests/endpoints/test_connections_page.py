@@ -11,6 +11,19 @@ from tests.support.browser import PHONE_WINDOW, chromium, text_of, wait_for
 from tests.support.server import manage
 
 
+def tap(browser, selector: str) -> None:
+    """Click the element once it is shown and enabled, finding it afresh on every try."""
+
+    def attempt() -> bool:
+        element = browser.find_element("css selector", selector)
+        if not (element.is_displayed() and element.is_enabled()):
+            return False
+        element.click()
+        return True
+
+    wait_for(attempt, message=f"{selector} to be clickable")
+
+
 def open_as_owner(browser, server):
     browser.get(f"{server.base_url}/pair#token={server.token}")
     wait_for(lambda: browser.current_url.rstrip("/") == server.base_url, message="pairing as the owner")
@@ -88,22 +101,26 @@ def test_an_owner_renames_devices_and_is_asked_before_revoking(server):
         # Rename another device, then this one, in their rows.
         rows = {f'li[data-id="{issued["sessionId"]}"]': "Kitchen tablet", 'li[data-current="true"]': "Desk"}
         for row_selector, name in rows.items():
-            browser.find_element("css selector", f"#devices-list {row_selector} [data-action=rename-device]").click()
-            field = browser.find_element("css selector", "#devices-list [data-field=device-name]")
+            # The list re-renders after every change: find each control afresh once it is shown.
+            tap(browser, f"#devices-list {row_selector} [data-action=rename-device]")
+            field = wait_for(
+                lambda: browser.find_element("css selector", "#devices-list [data-field=device-name]"),
+                message="the name field",
+            )
             field.clear()
             field.send_keys(name)
-            browser.find_element("css selector", "#devices-list [data-action=save-name]").click()
+            tap(browser, "#devices-list [data-action=save-name]")
             wait_for(lambda n=name: f"Renamed to “{n}”." in text_of(browser, "connections-message"), message="renamed")
         devices = json.loads(manage(server.home, "auth", "session", "list", "--json").stdout)
         assert {d["id"]: d["label"] for d in devices}[issued["sessionId"]] == "Kitchen tablet"
         assert "Desk" in text_of(browser, "devices-list")
 
         # Saying no to a confirmation keeps the link and the device.
-        browser.find_element("css selector", "#links-list [data-action=revoke-link]").click()
+        tap(browser, "#links-list [data-action=revoke-link]")
         asked = wait_for(lambda: browser.switch_to.alert, message="the confirmation")
         assert "Revoke the link “spare”?" in asked.text
         asked.dismiss()
-        browser.find_element("css selector", "#devices-revoke-others").click()
+        tap(browser, "#devices-revoke-others")
         wait_for(lambda: browser.switch_to.alert, message="the confirmation").dismiss()
         listed = json.loads(manage(server.home, "auth", "pairing", "list", "--json").stdout)
         assert [item["state"] for item in listed if item["id"] == link["id"]] == ["active"]

@@ -123,6 +123,8 @@ def test_the_pages_work_under_the_policy_without_a_single_violation(server, back
         # The app: a project, a terminal (xterm.js writes <style> elements), a command's output.
         click(browser, "#project-list [data-project-id]")
         click(browser, "#project-terminal")
+        # Keys typed before the server has opened the terminal would go nowhere: wait for its id first.
+        wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, ".terminal-pane.active[data-terminal-id]"))
         pane = ".terminal-pane.active .xterm-helper-textarea"
         wait_for(lambda: browser.find_element(By.CSS_SELECTOR, pane)).send_keys("echo csp-$((6*7))\n")
         rows = "return document.querySelector('.terminal-pane.active .xterm-rows')?.textContent || ''"
