@@ -13,6 +13,8 @@ export class TerminalPane {
     this.label = label;
     this.exited = false;
     this.held = null;  // output that arrived while re-attaching, shown after the scrollback
+    this.typedEarly = [];  // keys typed before the server named the terminal, sent once it has
+    this.onInput = onInput;
     this.onResize = onResize;
 
     this.term = new Terminal({
@@ -24,7 +26,11 @@ export class TerminalPane {
     });
     this.fitAddon = new FitAddon();
     this.term.loadAddon(this.fitAddon);
-    this.term.onData((data) => { if (this.id && !this.exited) onInput(this, data); });
+    this.term.onData((data) => {
+      if (this.exited) return;
+      if (this.id) this.onInput(this, data);
+      else this.typedEarly.push(data);
+    });
     this.term.onResize(() => this.scheduleResize());
 
     this.tabLabel = el("span", { class: "tab-label" }, label);
@@ -48,6 +54,8 @@ export class TerminalPane {
     this.pane.id = `terminal-pane-${id}`;
     this.tab.setAttribute("aria-controls", this.pane.id);
     this.pane.setAttribute("aria-labelledby", this.tab.id);
+    if (this.typedEarly.length) this.onInput(this, this.typedEarly.join(""));
+    this.typedEarly = [];
   }
 
   setActive(active) {
