@@ -1,4 +1,4 @@
-"""Backend addresses and pairing URLs, checked the same way as static/js/pairing/hosts.js.
+"""Backend addresses and pairing URLs, checked the same way as static/js/environments/hosts.js.
 
 No Django imports. A backend address is an origin, read by t3site.origins: user info,
 paths, queries and fragments are refused rather than dropped (its docstring says why).
@@ -47,7 +47,7 @@ def default_label(name: object, where: str) -> str:
     ``name`` is the backend's own label (its descriptor's, which is its host name) and
     ``where`` says how this server reaches it (an address, or ``user@host`` over SSH).
     The label alone is not enough: it is also what the header shows for this server when
-    both run on one machine, and two servers on one host share it. static/js/pairing/hosts.js
+    both run on one machine, and two servers on one host share it. static/js/environments/hosts.js
     names browser entries the same way (docs/environments.md).
     """
     name = name.strip() if isinstance(name, str) else ""  # a descriptor from another server, not trusted
