@@ -1,6 +1,6 @@
-// The /environments page: every saved environment (this browser's and this server's, merged),
-// whether it answers and still is the same server, and rename / remove / open; and, for an owner
-// session here, "Add over SSH" (POST /api/environments/ssh, docs/ssh.md).
+// The /environments page (templates/environments/list.html): every saved environment (this
+// browser's and this server's, merged), whether it answers and still is the same server, and
+// rename / remove / open; and, for an owner session here, "Add over SSH" (docs/ssh.md).
 import { Backend, PATHS } from "../core/api.js";
 import { reachOrReload } from "../core/csp.js";
 import { byId } from "../core/dom.js";

@@ -1,6 +1,7 @@
-// The /pair page. Direct: /pair#token=CODE pairs this browser with this server (cookie mode).
-// Hosted: /pair?host=URL&label=NAME#token=CODE pairs this browser with another backend
-// (bearer mode, straight from the browser) and saves it; the token never reaches this server.
+// The /pair page (templates/environments/pair.html). Direct: /pair#token=CODE pairs this browser
+// with this server (cookie mode). Hosted: /pair?host=URL&label=NAME#token=CODE pairs this browser
+// with another backend (bearer mode, straight from the browser) and saves it; the token never
+// reaches this server.
 // The form takes an address and a code, or the whole pairing URL pasted into either field.
 
 // Read the token, then take it out of the address bar and history before anything else runs:

@@ -293,5 +293,6 @@ export function backendsInThisBrowser() {
 
 // The app opened on a saved environment. Its address is named too, so the page may reach it.
 export function appUrl(environment) {
-  return naming(`${pageUrl("app")}?environment=${encodeURIComponent(environment.environmentId)}`, [environment.httpBaseUrl]);
+  const app = `${pageUrl("app")}?environment=${encodeURIComponent(environment.environmentId)}`;
+  return naming(app, [environment.httpBaseUrl]);
 }

@@ -144,7 +144,7 @@ export class WorkspaceApp {
     byId("app-paired").hidden = true;
     this.picker.close();
     const ended = byId("app-ended");
-    const link = Object.assign(document.createElement("a"), { href: this.pairUrl, textContent: "pair again" });
+    const link = el("a", { href: this.pairUrl }, "pair again");
     const lead = code === CLOSE_SESSION_ENDED
       ? ENDED_MESSAGE
       : `The server refused this device (${reason || code}): `;
