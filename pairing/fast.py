@@ -59,11 +59,10 @@ def _respond(request: ASGIRequest):
 
 
 def _needs_no_database(request: ASGIRequest) -> bool:
-    """Return whether answering ``request`` reads and writes nothing: a preflight, or the session
-    answer for a session this process resolved in the last second that needs no touch."""
-    if request.method == "OPTIONS":
-        return True
-    if request.path != _FROM_MEMORY_PATH:
+    """Return whether answering ``request`` reads and writes nothing: a preflight or the session
+    answer, carrying no credential or one this process has resolved and that needs no touch."""
+    # A preflight reads nothing itself, but the middleware still resolves a credential it carries.
+    if request.method != "OPTIONS" and request.path != _FROM_MEMORY_PATH:
         return False
     try:
         token, _ = auth.presented_token(**auth.request_parts(request))
