@@ -165,6 +165,9 @@ def test_the_next_server_ends_what_terminals_of_a_killed_server_left_running(tmp
                 server.stop()
 
 
+USER_SIGNALS = sum(1 << (number - 1) for number in signal.valid_signals())
+
+
 def test_a_terminal_of_a_server_started_under_nohup_gets_default_signal_handling(tmp_path):
     with started_as_nohup_does():
         server = start_server(tmp_path / "home")
@@ -178,7 +181,9 @@ def test_a_terminal_of_a_server_started_under_nohup_gets_default_signal_handling
         with TerminalClient.of(server) as client:
             reader = client.open(["grep", "^Sig", "/proc/self/status"])
             masks = signal_masks(client.until_exit(reader).replace("\r\n", "\n"))
-            assert (masks["SigIgn"], masks["SigBlk"]) == (0, 0)
+            # glibc keeps two signals (32, 33) for its threads and refuses to change them, from Python or C;
+            # whatever the test process had there is not the server's doing. Every other signal is default.
+            assert (masks["SigIgn"] & USER_SIGNALS, masks["SigBlk"] & USER_SIGNALS) == (0, 0)
 
             # Closed once it runs: until the launcher has reset them, the signals are as the server had them.
             sleeping = client.open(["sh", "-c", "echo running; exec sleep 600"])

@@ -18,7 +18,6 @@ Only the standard library, no site packages: this runs before the user's program
 
 from __future__ import annotations
 
-import ctypes
 import fcntl
 import os
 import signal
@@ -37,16 +36,8 @@ def reset_signals() -> None:
             continue
         try:
             signal.signal(number, signal.SIG_DFL)
-        except (OSError, ValueError):
+        except (OSError, ValueError):  # a signal the C library keeps for itself
             continue
-    # Python will not touch the signals glibc keeps for its threads (32 and 33 on Linux), but one
-    # ignored by whoever started the server would stay ignored through exec: reset them in C.
-    reserved = set(range(1, signal.NSIG)) - set(signal.valid_signals())
-    if reserved:
-        libc = ctypes.CDLL(None)
-        libc.signal.restype = ctypes.c_void_p
-        for number in sorted(reserved):
-            libc.signal(number, ctypes.c_void_p(0))  # SIG_DFL
     signal.pthread_sigmask(signal.SIG_SETMASK, ())
 
 
