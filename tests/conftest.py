@@ -63,6 +63,24 @@ def revoked_device(db) -> Device:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_watchers():
+    """Start every test with this process's watchers as a new server has them.
+
+    They are per-process singletons: a socket a test never closed, or a marker seen in an
+    earlier test's database, would otherwise carry over into the next test.
+    """
+    from pairing.revocation import watcher as revocations
+    from relay.removals import watcher as removals
+    from workspace.project_changes import watcher as projects
+
+    for watcher in (revocations, removals, projects):
+        watcher.seen = None
+        watcher._channels.clear()
+        watcher._task = None
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     from django.core.cache import cache
 
