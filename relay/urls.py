@@ -4,4 +4,5 @@ from relay import views
 
 urlpatterns = [
     path("via/<str:environment_id>/.well-known/t3/environment", views.descriptor),
+    path("via/<str:environment_id>/api/auth/session", views.session),
 ]

@@ -88,6 +88,12 @@ ROUTES: tuple[Route, ...] = (
         PAIRED,
         "a saved backend's descriptor, fetched through this server (the relay)",
     ),
+    Route(
+        "GET",
+        "/via/<environment_id>/api/auth/session",
+        PAIRED,
+        "the device's session as the relay carries it to a saved backend (scopes narrowed to the credential's)",
+    ),
     Route("GET", "/", ANYONE, "the app page (it pairs or connects from the browser)", "page"),
     Route("GET", "/pair", ANYONE, "the pairing page", "page"),
     Route("GET", "/environments", ANYONE, "the saved-environments page", "page"),
