@@ -2,9 +2,11 @@
 
 Keyed by the token's digest, never the token. Every revocation in this process drops it at once
 (``sessions_revoked``). A revocation in another process (the CLI) must take effect on the very next
-request (docs/contract.md §3), and nothing tells this process of it at once yet: until something
-does, entries live 0 s, so every request reads the database (the suite caught a revoked token
-answered for up to a second). The hot routes still skip Django's per-request thread.
+request too (docs/contract.md §3): each entry keeps the database's change stamp read before the
+row was (t3site.dbversion, SQLite's ``data_version``), and is used only while the stamp has not
+moved, so any commit anywhere since, a revocation from a shell included, makes it a miss. Where
+the database has no such stamp (PostgreSQL) nothing is kept and every request reads the database.
+Entries are also bounded in age, so a session's row is read again now and then regardless.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from pairing import tokens
 from pairing.models import DeviceSession
 from pairing.models.base import digest
 from pairing.signals import sessions_revoked
+from t3site import dbversion
 from t3site.cache import TTLCache
 
-RESOLVED_SESSION_TTL_SECONDS = 0.0
+RESOLVED_SESSION_TTL_SECONDS = 10.0
 
-_resolved: TTLCache[DeviceSession | None] = TTLCache(RESOLVED_SESSION_TTL_SECONDS)
+# digest → (the database's change stamp read before the row, the session or None).
+_resolved: TTLCache[tuple[tuple[int, int], DeviceSession | None]] = TTLCache(RESOLVED_SESSION_TTL_SECONDS)
 _MISS = object()
 # Bumped by every revocation: a lookup that began before one must not store what it read.
 _generation = 0
@@ -40,8 +44,11 @@ def cached_session(raw: str) -> DeviceSession | None | object:
         # Inside a transaction the database is read: the cache cannot know its uncommitted
         # writes, and a revocation in it announces itself only once it commits.
         return _MISS
-    hit = _resolved.peek(digest(raw), _MISS)
-    if hit is _MISS or (hit is not None and not hit.is_active):
+    entry = _resolved.peek(digest(raw), _MISS)
+    if entry is _MISS:
+        return _MISS
+    stamp, hit = entry
+    if stamp != dbversion.current() or (hit is not None and not hit.is_active):
         return _MISS
     return copy.copy(hit) if hit is not None else None
 
@@ -52,9 +59,12 @@ def session_for_token(raw: str) -> DeviceSession | None:
     if hit is not _MISS:
         return hit
     began = _generation
+    # Read before the row: a commit after this moves the stamp, so what is read here is never
+    # kept past it.
+    stamp = dbversion.current()
     session = DeviceSession.objects.for_token(raw)
-    if began == _generation and not connection.in_atomic_block:
-        _resolved.put(digest(raw), session)
+    if stamp is not None and began == _generation and not connection.in_atomic_block:
+        _resolved.put(digest(raw), (stamp, session))
     return copy.copy(session) if session is not None else None
 
 
