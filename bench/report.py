@@ -1,4 +1,4 @@
-"""Figures: per-round values, their median/min/max across rounds, the ratio, the table and the JSON."""
+"""Figures: per-round values, their median/min/max across rounds, the ratio or goal, the table and the JSON."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import json
 import math
 import statistics
 from dataclasses import dataclass, field
+
+from bench.targets import RELAY_ADDED_P50_MS, RELAY_CAT_KEPT, Goal
 
 TARGETS = ("limit", "jupyter", "t3site")
 
@@ -15,6 +17,8 @@ class Row:
     key: str
     label: str
     higher_is_better: bool = False
+    # What an issue promises of t3site's median, marked met or not met in the table and the JSON.
+    goal: Goal | None = None
 
 
 ROWS = (
@@ -33,7 +37,18 @@ ROWS = (
     Row("revoke_max_ms", "same, max ms"),
     Row("pair_rps", "pairing exchanges, 16 concurrent, per s", higher_is_better=True),
     Row("files_read_p50_ms", "`files.read` of a 1 MiB file, round trip p50 ms"),
-)
+    # Issue 13: a second t3site saved on the first; its /ws directly, and through the first's /via/<id>/ws.
+    Row("relay_probe_direct_p50_ms", "relay: `server.probe` round trip p50, ms, on the backend's /ws"),
+    Row("relay_probe_relayed_p50_ms", "same through the relay (/via/<id>/ws of another t3site)"),
+    Row("relay_probe_direct_p99_ms", "relay: `server.probe` round trip p99, ms, on the backend's /ws"),
+    Row("relay_probe_relayed_p99_ms", "same through the relay"),
+    Row("relay_added_p50_ms", "relay: p50 added to a `server.probe` round trip, ms", goal=RELAY_ADDED_P50_MS),
+    Row("relay_cat_direct_mbps", "relay: terminal `cat` of {cat_mib} MiB, MB/s, on the backend's /ws",
+        higher_is_better=True),
+    Row("relay_cat_relayed_mbps", "same through the relay", higher_is_better=True),
+    Row("relay_cat_kept", "relay: `cat` throughput relayed / direct, same round", higher_is_better=True,
+        goal=RELAY_CAT_KEPT),
+)  # fmt: skip
 
 
 def percentile(samples: list[float], fraction: float) -> float:
@@ -89,6 +104,13 @@ class Results:
                     }
             if "t3site" in entry and "jupyter" in entry and entry["jupyter"]["median"]:
                 entry["ratio"] = entry["t3site"]["median"] / entry["jupyter"]["median"]
+            if row.goal and "t3site" in entry:
+                entry["goal"] = {
+                    "value": row.goal.value,
+                    "atLeast": row.goal.at_least,
+                    "text": row.goal.text(),
+                    "met": row.goal.met(entry["t3site"]["median"]),
+                }
             rows.append(entry)
         return rows
 
@@ -124,7 +146,10 @@ def spread(figure: dict | None) -> str:
 
 
 def verdict(entry: dict) -> str:
-    """Say the ratio and whether it puts t3site ahead, as the table's last column."""
+    """Say the ratio and whether it puts t3site ahead, or whether t3site's median meets its goal: the last column."""
+    if "goal" in entry:
+        goal = entry["goal"]
+        return f"target {goal['text']}: {'met' if goal['met'] else 'NOT met'}"
     if "ratio" not in entry:
         return "-"
     ratio = entry["ratio"]
@@ -133,8 +158,8 @@ def verdict(entry: dict) -> str:
 
 
 def table(rows: list[dict]) -> str:
-    """Return the rows as a Markdown table: median (min-max) across rounds, and the ratio of medians."""
-    header = ("workload", "machine limit", "Jupyter", "t3site", "t3site/Jupyter")
+    """Return the rows as a Markdown table: median (min-max) across rounds, and the ratio of medians or the goal."""
+    header = ("workload", "machine limit", "Jupyter", "t3site", "t3site/Jupyter or target")
     lines = [header] + [
         (entry["label"], spread(entry.get("limit")), spread(entry.get("jupyter")), spread(entry.get("t3site")),
          verdict(entry))

@@ -1,5 +1,8 @@
 """Run every workload against the machine's limits, Jupyter Server and t3site, in alternation.
 
+t3site also runs a second server, saved on the first with `environments add`, for the relay rows
+(issue 13): the same workloads on that backend directly and through the first's /via/<id>/ws.
+
 `make bench` runs `python -m bench` in .venv-bench (BENCH_ROUNDS rounds, default 3); `make
 bench-smoke` runs one tiny round (`--smoke`). Each round runs each workload on the limit first,
 then on both servers, whose order flips every round so neither always meets a warmer or a busier
@@ -28,7 +31,7 @@ from bench import httpclient
 from bench.provenance import checkout, measured_commit, versions
 from bench.report import Results, dumps, table
 from bench.t3site_only import add_project
-from bench.targets import HARNESS_ROOT, Jupyter, Limits, T3site
+from bench.targets import BACKEND_HOME, HARNESS_ROOT, Jupyter, Limits, Relay, T3site
 from bench.workloads import FULL, MIB, SMOKE, WORKLOADS, Context, Sizes
 
 RESULTS = HARNESS_ROOT / "bench" / "results"
@@ -74,7 +77,7 @@ async def start_all(starts: list[Coroutine]) -> list:
 
 
 async def measure(work: Path, root: Path, sizes: Sizes, rounds: int, results: Results) -> dict:
-    """Start the three targets, run the rounds, stop them; return what the run learnt about t3site."""
+    """Start the targets (two t3site servers), run the rounds, stop them; return what the run learnt about t3site."""
     cat_file = work / "cat.txt"
     write_text_file(cat_file, sizes.cat_mib * MIB)
     project = work / "project"
@@ -83,15 +86,18 @@ async def measure(work: Path, root: Path, sizes: Sizes, rounds: int, results: Re
     started: list = []
     try:
         async with asyncio.timeout(SETUP_BUDGET_SECONDS):
-            limits, jupyter, t3site = started = await start_all(
-                [Limits.start(work), Jupyter.start(work), T3site.start(work, root)]
+            starts = [Limits.start(work), Jupyter.start(work), T3site.start(work, root)]
+            limits, jupyter, t3site, backend = started = await start_all(
+                [*starts, T3site.start(work, root, BACKEND_HOME)]
             )
+            relay = await Relay.join(t3site, backend)
             context = Context(sizes, results, cat_file, await add_project(t3site, str(project)), READ_FILE)
         for number in range(rounds):
+            context.round_number = number
             order = [limits, jupyter, t3site] if number % 2 == 0 else [limits, t3site, jupyter]
             for workload in WORKLOADS:
-                for target in order:
-                    if workload.t3site_only and target is not t3site:
+                for target in [*order, relay]:
+                    if not isinstance(target, workload.runs_on):
                         continue
                     began = time.perf_counter()
                     figures = await workload.run(target, context)
@@ -102,7 +108,8 @@ async def measure(work: Path, root: Path, sizes: Sizes, rounds: int, results: Re
                         f"[{number + 1}/{rounds}] {workload.name} · {target.name}: {shown} ({took:.1f} s)", flush=True
                     )
         descriptor = await httpclient.request(t3site.port, "GET", "/.well-known/t3/environment")
-        results.count("database_is_locked", t3site.server.log_text().count("database is locked"))
+        for server in (t3site, backend):
+            results.count("database_is_locked", server.server.log_text().count("database is locked"))
         return {"version": descriptor.json().get("serverVersion")}
     finally:
         for target in reversed(started):

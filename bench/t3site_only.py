@@ -1,4 +1,4 @@
-"""Workloads Jupyter has no counterpart for: pairing, `files.read`, revocation from the CLI."""
+"""Workloads Jupyter has no counterpart for: pairing, `files.read`, revocation from the CLI, the relay."""
 
 from __future__ import annotations
 
@@ -43,18 +43,44 @@ async def add_project(t3site: T3site, path: str) -> str:
         await rpc.close()
 
 
+async def call_ms(rpc: RpcSocket, method: str, **params) -> float:
+    """Return one request's round trip on ``rpc``, in ms."""
+    started = time.perf_counter()
+    await rpc.call(method, **params)
+    return (time.perf_counter() - started) * 1000
+
+
 async def files_read_ms(t3site: T3site, project_id: str, path: str, count: int) -> list[float]:
     """Read one file ``count`` times on one socket; return each round trip in ms."""
     rpc = await RpcSocket.open(t3site.ws_url, t3site.headers)
     try:
-        samples = []
-        for _ in range(count):
-            started = time.perf_counter()
-            await rpc.call("files.read", projectId=project_id, path=path)
-            samples.append((time.perf_counter() - started) * 1000)
-        return samples
+        return [await call_ms(rpc, "files.read", projectId=project_id, path=path) for _ in range(count)]
     finally:
         await rpc.close()
+
+
+async def probe_ms_in_turns(targets: list[T3site], count: int, warm_up: int) -> list[list[float]]:
+    """Time ``count`` `server.probe` round trips on one socket of each target, taking turns.
+
+    Each socket answers ``warm_up`` untimed probes first. Then the sockets take turns, one probe
+    each, and which goes first alternates, so every target meets the same moments of a busy
+    machine. Return each target's samples in ms, in the order of ``targets``.
+    """
+    rpcs: list[RpcSocket] = []
+    try:
+        for target in targets:
+            rpcs.append(await RpcSocket.open(target.ws_url, target.headers))
+        for rpc in rpcs:
+            for _ in range(warm_up):
+                await rpc.call("server.probe")
+        samples: list[list[float]] = [[] for _ in rpcs]
+        for turn in range(count):
+            order = range(len(rpcs)) if turn % 2 == 0 else reversed(range(len(rpcs)))
+            for index in order:
+                samples[index].append(await call_ms(rpcs[index], "server.probe"))
+        return samples
+    finally:
+        await asyncio.gather(*(rpc.close() for rpc in rpcs))
 
 
 async def _closed_at(rpc: RpcSocket) -> tuple[float, int | None] | None:

@@ -4,12 +4,16 @@ Each target is one running instance that answers the same questions in its own t
 authenticated trivial GET is, how to open a terminal, how to open an answered WebSocket, which
 process holds the sockets, and how to start `another()` fresh instance of itself, timed from spawn
 to its first authenticated 200 (`startup_seconds`). The workloads never ask which one it is.
+
+`Relay` is two t3site servers, one saved on the other (issue 13); `Goal` is a figure an issue
+promises, which the table marks met or not met.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import secrets
@@ -35,7 +39,29 @@ from bench.wsclient import ANSWER_TIMEOUT_SECONDS, RpcSocket, open_socket
 
 HARNESS_ROOT = Path(__file__).resolve().parents[1]
 MANAGE_TIMEOUT_SECONDS = 120
+HOME = "t3site-home"
 AGAIN_HOME = "t3site-home-again"
+BACKEND_HOME = "t3site-home-backend"
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A figure an issue promises, read on the median across rounds: at most ``value``, or at least."""
+
+    value: float
+    at_least: bool = False
+
+    def met(self, figure: float) -> bool:
+        return figure >= self.value if self.at_least else figure <= self.value
+
+    def text(self) -> str:
+        return f"{'>=' if self.at_least else '<='} {self.value:g}"
+
+
+# Issue 13: the relay costs at most 1 ms p50 on a server.probe round trip, and keeps at least 70%
+# of direct terminal throughput (both in the same round, so the machine's load is the same).
+RELAY_ADDED_P50_MS = Goal(1.0)
+RELAY_CAT_KEPT = Goal(0.70, at_least=True)
 
 
 def _authenticated(answer: httpclient.Answer) -> bool:
@@ -202,14 +228,18 @@ class T3site:
     # another() starts on a second home whose session is issued before any server runs on it.
     again_token: str = ""
     name: str = "t3site"
+    home: str = HOME
+    # The socket terminal() and connect() open: /ws, or a relayed /via/<environmentId>/ws (Relay.relayed).
+    ws_path: str = "/ws"
     get_path: str = "/api/auth/session"
     connect_variants: dict[str, str] = field(default_factory=lambda: {"bearer": "bearer", "ticket": "ticket"})
 
     @classmethod
-    async def start(cls, work: Path, root: Path) -> T3site:
+    async def start(cls, work: Path, root: Path, home: str = HOME) -> T3site:
+        """Start `serve` on ``home`` and pair with it; the main home also gets another()'s session ready."""
         port = free_port()
-        server = cls._spawn(work, root, "t3site-home", port)
-        t3site = cls(work, root, server, port, token="")
+        server = cls._spawn(work, root, home, port)
+        t3site = cls(work, root, server, port, token="", home=home)
         with _stopped_on_failure(t3site):
             code = (await wait_for_line(server, r"^Token: (\S+)$")).group(1)
             paired = await httpclient.request(port, "POST", "/api/auth/pair", body={"token": code, "mode": "bearer"})
@@ -218,15 +248,18 @@ class T3site:
             t3site.token = paired.json()["sessionToken"]
             if not _authenticated(await httpclient.request(port, "GET", t3site.get_path, t3site.headers)):
                 raise server.failure("does not know the session it just paired")
-            issued = await t3site.manage(AGAIN_HOME, "auth", "session", "issue", "--json")
-            t3site.again_token = json.loads(issued)["sessionToken"]
+            if home == HOME:
+                issued = await t3site.manage(AGAIN_HOME, "auth", "session", "issue", "--json")
+                t3site.again_token = json.loads(issued)["sessionToken"]
         return t3site
 
     async def another(self) -> T3site:
         """Start another `serve` on the second home (migrated and used before), with its session known."""
         port = free_port()
         server = self._spawn(self.work, self.root, AGAIN_HOME, port)
-        again = T3site(self.work, self.root, server, port, self.again_token, again_token=self.again_token)
+        again = T3site(
+            self.work, self.root, server, port, self.again_token, again_token=self.again_token, home=AGAIN_HOME
+        )
         with _stopped_on_failure(again):
             again.startup_seconds = await wait_until_answered(
                 server, port, self.get_path, again.headers, _authenticated
@@ -239,8 +272,9 @@ class T3site:
         env = clean_env(T3SITE_HOME=str(work / home))
         return spawn("t3site", command, root, env, work / f"{home}-{port}.log")
 
-    def manage_command(self, *args: str, home: str = "t3site-home") -> tuple[list[str], dict[str, str]]:
-        """Return the command line and environment of `manage.py ARGS` on one of the benchmark's homes."""
+    def manage_command(self, *args: str, home: str = "") -> tuple[list[str], dict[str, str]]:
+        """Return the command line and environment of `manage.py ARGS` on one of the benchmark's homes (its own)."""
+        home = home or self.home
         return [sys.executable, str(self.root / "manage.py"), *args], clean_env(T3SITE_HOME=str(self.work / home))
 
     async def manage(self, home: str, *args: str) -> str:
@@ -266,7 +300,7 @@ class T3site:
 
     @property
     def ws_url(self) -> str:
-        return f"ws://{httpclient.HOST}:{self.port}/ws"
+        return f"ws://{httpclient.HOST}:{self.port}{self.ws_path}"
 
     @property
     def socket_server(self) -> Server:
@@ -292,6 +326,51 @@ class T3site:
 
     def stop(self) -> None:
         self.server.stop()
+
+
+@dataclass
+class Relay:
+    """A second t3site (the backend) saved on the first with `environments add`, which holds its credential.
+
+    `direct` is the backend with its own /ws and session; `relayed` is the first server with
+    /via/<environmentId>/ws as its socket and the first server's session (a device paired only
+    there): the same backend, one hop further. Both ends are t3site, so the figures go in the
+    t3site column. The backend is a target of the run of its own, stopped with the others.
+    """
+
+    front: T3site
+    backend: T3site
+    environment_id: str
+    name: str = "t3site"
+
+    @classmethod
+    async def join(cls, front: T3site, backend: T3site) -> Relay:
+        """Save ``backend`` on ``front`` as a person does, and check that /via/ reaches it."""
+        link = await httpclient.request(
+            backend.port, "POST", "/api/auth/pairing-links", backend.headers, {"ttl": "10m"}
+        )
+        if link.status != 201:
+            raise backend.server.failure(f"made no pairing link ({link.status} {link.body!r})")
+        address = f"http://{httpclient.HOST}:{backend.port}"
+        await front.manage(front.home, "environments", "add", "--host", address, "--token", link.json()["token"])
+        descriptor = await httpclient.request(backend.port, "GET", "/.well-known/t3/environment")
+        relay = cls(front, backend, descriptor.json()["environmentId"])
+        rpc = await RpcSocket.open(relay.relayed.ws_url, front.headers)
+        try:
+            reached = (await rpc.call("server.info")).get("environmentId")
+        finally:
+            await rpc.close()
+        if reached != relay.environment_id:
+            raise RuntimeError(f"/via/{relay.environment_id}/ws reached {reached!r}, not the backend")
+        return relay
+
+    @property
+    def direct(self) -> T3site:
+        return self.backend
+
+    @property
+    def relayed(self) -> T3site:
+        return dataclasses.replace(self.front, ws_path=f"/via/{self.environment_id}/ws")
 
 
 @contextlib.contextmanager

@@ -1,4 +1,4 @@
-"""The workloads of issue 12, each run the same way against every target that has it.
+"""The workloads of issues 12 and 13, each run the same way against every target that has it.
 
 A workload takes a target and the run's context, returns its figures for the table (one value per
 row per round), and keeps every sample behind them in the results.
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bench import httpclient, sockets, t3site_only, terminals
 from bench.report import Results, percentile
-from bench.targets import Limits, T3site
+from bench.targets import Jupyter, Limits, Relay, T3site
 
 MIB = 2**20
 
@@ -30,16 +30,17 @@ class Sizes:
     revocations: int
     revoked_sockets: int
     file_reads: int
+    relay_probes: int  # server.probe round trips each way (direct, relayed), after a tenth as many untimed
 
 
 FULL = Sizes(
     cat_mib=32, echo_keys=300, get_seconds=5.0, connects=100, idle_sockets=500, settle_seconds=1.0,
-    pairings=200, revocations=3, revoked_sockets=10, file_reads=30,
+    pairings=200, revocations=3, revoked_sockets=10, file_reads=30, relay_probes=1000,
 )  # fmt: skip
 # One tiny round of everything, so `make test` proves the harness still works end to end.
 SMOKE = Sizes(
     cat_mib=1, echo_keys=20, get_seconds=0.5, connects=10, idle_sockets=20, settle_seconds=0.2,
-    pairings=16, revocations=1, revoked_sockets=3, file_reads=3,
+    pairings=16, revocations=1, revoked_sockets=3, file_reads=3, relay_probes=20,
 )  # fmt: skip
 
 
@@ -50,6 +51,7 @@ class Context:
     cat_file: Path
     project_id: str
     read_path: str
+    round_number: int = 0
 
 
 async def terminal_cat(target, context: Context) -> dict[str, float]:
@@ -134,11 +136,39 @@ async def revocation(target: T3site, context: Context) -> dict[str, float]:
     return {"revoke_p50_ms": percentile(samples, 0.5), "revoke_max_ms": max(samples)}
 
 
+async def relay_probe(relay: Relay, context: Context) -> dict[str, float]:
+    """`server.probe` on the backend's /ws and through the relay, in turns; the relay's cost is the p50s' difference."""
+    probes = context.sizes.relay_probes
+    direct, relayed = await t3site_only.probe_ms_in_turns([relay.direct, relay.relayed], probes, probes // 10)
+    context.results.add_samples("relay_probe_direct_ms", relay.name, direct)
+    context.results.add_samples("relay_probe_relayed_ms", relay.name, relayed)
+    figures = {
+        "relay_probe_direct_p50_ms": percentile(direct, 0.5),
+        "relay_probe_relayed_p50_ms": percentile(relayed, 0.5),
+        "relay_probe_direct_p99_ms": percentile(direct, 0.99),
+        "relay_probe_relayed_p99_ms": percentile(relayed, 0.99),
+    }
+    figures["relay_added_p50_ms"] = figures["relay_probe_relayed_p50_ms"] - figures["relay_probe_direct_p50_ms"]
+    return figures
+
+
+async def relay_cat(relay: Relay, context: Context) -> dict[str, float]:
+    """The terminal `cat` workload on the backend directly and through the relay; the first alternates by round."""
+    ways = {"direct": relay.direct, "relayed": relay.relayed}
+    order = list(ways) if context.round_number % 2 == 0 else list(reversed(ways))
+    rates = {way: (await terminal_cat(ways[way], context))["cat_mbps"] for way in order}
+    return {
+        "relay_cat_direct_mbps": rates["direct"],
+        "relay_cat_relayed_mbps": rates["relayed"],
+        "relay_cat_kept": rates["relayed"] / rates["direct"],
+    }
+
+
 @dataclass(frozen=True)
 class Workload:
     name: str
     run: Callable[..., Awaitable[dict[str, float]]]
-    t3site_only: bool = False
+    runs_on: tuple[type, ...] = (Limits, Jupyter, T3site)
 
 
 WORKLOADS = (
@@ -147,7 +177,9 @@ WORKLOADS = (
     Workload("authenticated GET", http_get),
     Workload("socket connect", connect),
     Workload("cold start + idle sockets", fresh_process),
-    Workload("pairing", pairing, t3site_only=True),
-    Workload("files.read", files_read, t3site_only=True),
-    Workload("CLI revocation", revocation, t3site_only=True),
+    Workload("pairing", pairing, runs_on=(T3site,)),
+    Workload("files.read", files_read, runs_on=(T3site,)),
+    Workload("CLI revocation", revocation, runs_on=(T3site,)),
+    Workload("relay server.probe", relay_probe, runs_on=(Relay,)),
+    Workload("relay terminal cat", relay_cat, runs_on=(Relay,)),
 )

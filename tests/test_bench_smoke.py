@@ -23,6 +23,12 @@ SHARED_ROWS = (
     "connect_ticket_p50_ms", "idle_kib", "idle_kept_kib", "cold_start_s",
 )  # fmt: skip
 T3SITE_ONLY_ROWS = ("revoke_p50_ms", "revoke_max_ms", "pair_rps", "files_read_p50_ms")
+# Issue 13: a second t3site saved on the first, measured directly and through /via/<id>/ws.
+RELAY_ROWS = (
+    "relay_probe_direct_p50_ms", "relay_probe_relayed_p50_ms", "relay_probe_direct_p99_ms",
+    "relay_probe_relayed_p99_ms", "relay_cat_direct_mbps", "relay_cat_relayed_mbps",
+)  # fmt: skip
+RELAY_GOAL_ROWS = ("relay_added_p50_ms", "relay_cat_kept")
 
 
 @pytest.mark.timeout(SMOKE_TIMEOUT_SECONDS + STOP_TIMEOUT_SECONDS + 10)
@@ -51,8 +57,11 @@ def test_the_benchmark_measures_every_workload_on_the_machine_jupyter_and_t3site
 
     for key in SHARED_ROWS:
         assert {"limit", "jupyter", "t3site", "ratio"} <= rows[key].keys(), key
-    for key in T3SITE_ONLY_ROWS:
+    for key in T3SITE_ONLY_ROWS + RELAY_ROWS:
         assert "t3site" in rows[key], key
+    # The smoke's figures mean nothing, so only that each goal was judged, not how.
+    for key in RELAY_GOAL_ROWS:
+        assert isinstance(rows[key]["goal"]["met"], bool), key
     # Figures from wrong answers would be figures of nothing.
     assert report["checks"]["get_not_200"] == 0
     assert report["checks"]["pairing_failed"] == 0
