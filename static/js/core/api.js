@@ -22,6 +22,9 @@ export const PATHS = {
   environments: "/api/environments",
   sshEnvironment: "/api/environments/ssh",
   socket: "/ws",
+  // The relay (docs/contract.md §8): /via/<environmentId>/ws, and t3site's HTTP routes beside it
+  // (docs/environments.md): the backend's descriptor and this device's session there, through this server.
+  via: "/via",
   // A backend's own pairing page (docs/contract.md §7), where a direct pairing link leads.
   pairingPage: "/pair",
 };
@@ -88,15 +91,50 @@ export class Backend {
   }
 }
 
+// A saved environment this server holds a credential for, reached through this server (the relay,
+// docs/contract.md §8): every HTTP call goes to this server with its session cookie, and the socket
+// to /via/<environmentId>/ws with a ticket of this server. No credential of the environment ever
+// reaches the browser, and nothing is fetched from the environment's own address (an SSH one's is
+// this server's loopback forward, which a phone never reaches).
+export class RelayBackend extends Backend {
+  constructor(environmentId) {
+    super("");
+    this.environmentId = environmentId;
+    this.relayed = true;
+    this.viaPath = `${PATHS.via}/${encodeURIComponent(environmentId)}`;
+  }
+
+  // The environment's own descriptor, fetched by this server.
+  descriptor() { return this.request("GET", this.viaPath + PATHS.descriptor); }
+
+  // This device's session here, with the scopes it has there: its own that the saved credential also has.
+  session() { return this.request("GET", this.viaPath + PATHS.session); }
+
+  // Logging out would end this device's session on this server, not on the environment: the app offers
+  // no logout through the relay (workspace/shell.js), and this refuses one.
+  logout() {
+    return Promise.reject(new ApiError(0, "relayed", "log out from this server's own app, not through the relay"));
+  }
+
+  wsUrl(ticket) {
+    const here = window.location.origin.replace(/^http/, "ws");
+    return `${here}${this.viaPath}${PATHS.socket}?ticket=${encodeURIComponent(ticket)}`;
+  }
+}
+
 export const CLOSE_SESSION_ENDED = 4410;
-const PERMANENT_CLOSES = new Set([4401, 4403, CLOSE_SESSION_ENDED]);
+// The relay's own closes (docs/contract.md §8): no such environment here; the backend cannot be reached.
+export const CLOSE_NO_SUCH_ENVIRONMENT = 4404;
+export const CLOSE_BACKEND_UNREACHABLE = 4502;
+const PERMANENT_CLOSES = new Set([4401, 4403, CLOSE_NO_SUCH_ENVIRONMENT, CLOSE_SESSION_ENDED]);
 // JSON-RPC error codes a view answers on its own (docs/contract.md §5).
 export const RPC_NOT_FOUND = -32004;
 export const RPC_CONFLICT = -32009;
 export const RPC_TOO_LARGE = -32010;
 
 // A JSON-RPC connection that gets a fresh ticket for every (re)connect and backs off
-// when the network drops. On 4410/4401/4403 it stops for good: retrying cannot help.
+// when the network drops. On 4410/4401/4403/4404 it stops for good: retrying cannot help. A relayed
+// backend that cannot be reached (4502) is tried again too, and said first ("unreachable", with why).
 export class RpcSocket extends EventTarget {
   constructor(backend) {
     super();
@@ -128,8 +166,11 @@ export class RpcSocket extends EventTarget {
     socket.onclose = (event) => {
       for (const { reject } of this.pending.values()) reject(new Error("connection closed"));
       this.pending.clear();
-      if (PERMANENT_CLOSES.has(event.code)) this.end(event.code, event.reason);
-      else this.retry();
+      if (PERMANENT_CLOSES.has(event.code)) return this.end(event.code, event.reason);
+      this.retry();
+      if (event.code === CLOSE_BACKEND_UNREACHABLE) {
+        this.dispatchEvent(new CustomEvent("unreachable", { detail: { code: event.code, reason: event.reason } }));
+      }
     };
   }
 

@@ -1,7 +1,9 @@
-// The Connections page (templates/endpoints/connections.html): endpoints, network access, pairing
-// links and devices. Every action goes through the documented HTTP API with this browser's cookie session.
+// The Connections page (templates/endpoints/connections.html): endpoints, the environments (the same
+// switcher as /environments), network access, pairing links and devices. Every action goes through
+// the documented HTTP API with this browser's cookie session.
 import { Backend, itemPath, PATHS } from "../core/api.js";
 import { busy, byId, describeError, el, showText } from "../core/dom.js";
+import { Switcher } from "../environments/switcher.js";
 
 const backend = new Backend();
 let endpoints = [];
@@ -287,6 +289,12 @@ function wire() {
 }
 
 wire();
+// This page reaches only this server (t3site/csp.py): environments this browser reaches directly are
+// listed, and checked on /environments; the ones this server holds are checked through it.
+new Switcher({
+  here: byId("environments-here"), list: byId("environments-list"), status: byId("environments-status"),
+  checksDirect: false,
+}).load();
 act(null, async () => {
   say("Looking for endpoints…");
   await Promise.all([loadEndpoints(), loadLinks(), loadDevices()]);

@@ -1,138 +1,20 @@
-// The /environments page (templates/environments/list.html): every saved environment (this
-// browser's and this server's, merged), whether it answers and still is the same server, and
-// rename / remove / open; and, for an owner session here, "Add over SSH" (docs/ssh.md).
+// The /environments page (templates/environments/list.html), the app's environment switcher: this
+// server, then every saved environment (this browser's and this server's, merged), whether it answers
+// (directly, or through this server's relay) and still is the same server, and rename / remove / open
+// (switcher.js, which the Connections page shows too); and, for an owner session here, "Add over SSH"
+// (docs/ssh.md).
 import { Backend, PATHS } from "../core/api.js";
 import { reachOrReload } from "../core/csp.js";
 import { byId } from "../core/dom.js";
-import { messageFor } from "./messages.js";
-import {
-  appUrl, backendsInThisBrowser, checkDescriptor, checkSession, flushLogouts, listEnvironments, remove, rename,
-  sessionHere, WHERE_BOTH, WHERE_BROWSER,
-} from "./saved.js";
+import { backendsInThisBrowser, flushLogouts, sessionHere } from "./saved.js";
+import { Switcher } from "./switcher.js";
 
-const status = byId("environments-status");
-const list = byId("environments-list");
-const template = byId("environment-row");
-
-// The `serve` process opens the forward of a new SSH environment within seconds (it checks every 5 s):
-// until then, look again rather than call it unreachable.
-const SSH_RECHECK_MS = 2000;
-const SSH_RECHECKS = 10;
+const switcher = new Switcher({
+  here: byId("environments-here"), list: byId("environments-list"), status: byId("environments-status"),
+});
 
 // The status line to show after the page loads itself again (see launch()).
 const SAVED_MESSAGE_KEY = "t3site.environments.saved";
-
-const WHERE_TEXT = {
-  [WHERE_BROWSER]: "saved in this browser",
-  [WHERE_BOTH]: "saved in this browser and on this server",
-  server: "saved on this server",
-};
-
-function show(pill, text, kind) {
-  pill.textContent = text;
-  pill.dataset.kind = kind;
-}
-
-// Fill in "reachable · paired", "descriptor changed" or "unreachable" for one row.
-async function check(environment, fields, recheck = SSH_RECHECKS) {
-  const found = await checkDescriptor(environment);
-  if (found.status === "unreachable" && environment.kind === "ssh" && recheck > 0 && fields.state.isConnected) {
-    show(fields.state, "forwarding…", "warn");
-    fields.detail.textContent = "Waiting for this server to open its SSH forward.";
-    setTimeout(() => check(environment, fields, recheck - 1), SSH_RECHECK_MS);
-    return;
-  }
-  if (found.status === "unreachable") {
-    show(fields.state, "unreachable", "bad");
-    const { title, next } = messageFor({ code: found.reason, host: environment.httpBaseUrl });
-    fields.detail.textContent = `${title} ${next}`;
-    return;
-  }
-  if (found.status === "changed") {
-    show(fields.state, "descriptor changed", "bad");
-    fields.detail.textContent = `Another server (${found.descriptor.label}, ${found.descriptor.environmentId}) now answers at `
-      + `this address. It is not opened in place of the saved one: pair with it again if it is the one you want.`;
-    return;
-  }
-  let session;
-  try {
-    session = await checkSession(environment);
-  } catch (error) {
-    // No answer about the session (a dropped connection, a rate limit, a server error) says
-    // nothing about it: only the backend's own "not authenticated" means it has ended.
-    show(fields.state, "reachable · session not checked", "warn");
-    fields.detail.textContent = `It answers, but asking it about this browser's session failed: ${error.message}`;
-    return;
-  }
-  if (session.authenticated) {
-    show(fields.state, "reachable · paired", "good");
-    fields.detail.textContent = `Paired as ${session.role} (${session.scopes.join(", ")}).`;
-  } else if (environment.paired) {
-    show(fields.state, "reachable · session ended", "bad");
-    fields.detail.textContent = "It says this browser's session there has ended (revoked, logged out or expired): "
-      + "pair again with a new link.";
-  } else {
-    show(fields.state, "reachable · not paired", "warn");
-    fields.detail.textContent = "This browser holds no session there: pair with a new link to open it from here.";
-  }
-}
-
-function render(environment) {
-  const row = template.content.firstElementChild.cloneNode(true);
-  const fields = Object.fromEntries([...row.querySelectorAll("[data-field]")].map((el) => [el.dataset.field, el]));
-  row.dataset.environmentId = environment.environmentId;
-  fields.label.textContent = environment.label;
-  fields.address.textContent = environment.httpBaseUrl;
-  fields.where.textContent = WHERE_TEXT[environment.where];
-  fields.open.href = appUrl(environment);
-  if (environment.addressDiffers) {
-    // This server's row names another address than the one this browser paired at: never
-    // contacted, and "Open" would open this browser's entry, so it is not offered here.
-    row.dataset.addressDiffers = "yes";
-    fields.open.hidden = true;
-    show(fields.state, "address differs", "bad");
-    fields.detail.textContent = "This server's list gives an address that differs from where this browser paired. "
-      + "This browser's session is never sent there: remove this entry, or pair again at this address if it is right.";
-  }
-  fields.rename.onclick = () => {
-    fields["rename-input"].value = environment.label;
-    fields["rename-form"].hidden = false;
-    fields["rename-input"].focus();
-  };
-  fields["rename-form"].onsubmit = async (event) => {
-    event.preventDefault();
-    const label = fields["rename-input"].value.trim();
-    if (!label) return;
-    await act(() => rename(environment, label), `Renamed to ${label}.`);
-  };
-  fields.remove.onclick = async () => {
-    if (fields.remove.dataset.confirming !== "yes") {
-      fields.remove.dataset.confirming = "yes";
-      fields.remove.textContent = "Remove for good?";
-      return;
-    }
-    await act(() => remove(environment), `Removed ${environment.label}.`);
-  };
-  if (!environment.addressDiffers) check(environment, fields);
-  return row;
-}
-
-async function act(change, done) {
-  try {
-    await change();
-    await load(done);
-  } catch (error) {
-    status.textContent = `That did not work: ${error.message}`;
-  }
-}
-
-async function load(message = "") {
-  const environments = await listEnvironments();
-  list.replaceChildren(...environments.map(render));
-  status.textContent = message || (environments.length
-    ? `${environments.length} saved environment${environments.length === 1 ? "" : "s"}.`
-    : "No saved environments yet. Open a pairing link, or pair with a code.");
-}
 
 const ssh = Object.fromEntries(
   ["add", "form", "submit", "host-key", "fingerprint", "trust", "cancel", "status", "error", "error-detail"]
@@ -205,5 +87,5 @@ if (reachOrReload(backendsInThisBrowser())) {
   const saved = sessionStorage.getItem(SAVED_MESSAGE_KEY);
   sessionStorage.removeItem(SAVED_MESSAGE_KEY);
   flushLogouts();
-  load(saved || "");
+  switcher.load(saved || "");
 }

@@ -2,7 +2,9 @@
 //
 // An environment lives in this browser's storage (with the bearer token this browser paired),
 // in this server's list (/api/environments, never with a token), or both. The app connects to
-// any of them with the same Backend/RpcSocket code it uses for its own server: backendFor().
+// any of them with the same Backend/RpcSocket code it uses for its own server: backendFor(), or, for
+// one this server holds a credential for and this browser does not, through this server's relay
+// (docs/contract.md §8, environments/relay.js): throughRelay().
 import { Backend, itemPath, PATHS } from "../core/api.js";
 import { mayReach, naming } from "../core/csp.js";
 import { pageUrl } from "../core/urls.js";
@@ -143,6 +145,7 @@ export async function listEnvironments() {
       merged.push({ ...row, where: WHERE_SERVER, paired: false });
     } else if (mine.httpBaseUrl === row.httpBaseUrl && mine.wsBaseUrl === row.wsBaseUrl) {
       mine.where = WHERE_BOTH;
+      if (row.relay) mine.relay = row.relay;
     } else {
       merged.push({ ...row, where: WHERE_SERVER, paired: false, addressDiffers: true });
     }
@@ -167,6 +170,12 @@ export function backendFor(environment) {
   }
   if (environment.httpBaseUrl === window.location.origin) return new Backend();
   return null;
+}
+
+// Return whether the app opens the environment through this server's relay: this server holds a
+// credential for it (its row says `relay`) and this browser holds none of its own, which it prefers.
+export function throughRelay(environment) {
+  return Boolean(environment.relay) && !backendFor(environment);
 }
 
 // Note that the environment was just connected to (shown as lastConnectedAt).
@@ -291,8 +300,9 @@ export function backendsInThisBrowser() {
   return [...new Set(addresses.filter((address) => typeof address === "string"))];
 }
 
-// The app opened on a saved environment. Its address is named too, so the page may reach it.
+// The app opened on a saved environment. Its address is named too, so the page may reach it; not
+// when it is opened through this server, which is all the page then reaches.
 export function appUrl(environment) {
   const app = `${pageUrl("app")}?environment=${encodeURIComponent(environment.environmentId)}`;
-  return naming(app, [environment.httpBaseUrl]);
+  return throughRelay(environment) ? app : naming(app, [environment.httpBaseUrl]);
 }

@@ -3,13 +3,16 @@
 // to the address this browser paired at (this server's list cannot move it: environments/saved.js).
 // A saved environment is checked before anything is sent to it: another server answering at the
 // saved address is reported, never connected to.
+// One this browser holds no credential for, but this server does (its row says `relay`), opens through
+// this server (docs/contract.md §8): the browser then reaches only this server, never the saved address.
 import { Backend, PATHS } from "../core/api.js";
 import { reachOrReload } from "../core/csp.js";
 import { pageUrl } from "../core/urls.js";
 import {
-  backendFor, checkDescriptor, findEnvironment, markConnected, remove, savedInBrowser,
+  backendFor, checkDescriptor, findEnvironment, markConnected, remove, savedInBrowser, throughRelay,
 } from "../environments/saved.js";
 import { messageFor } from "../environments/messages.js";
+import { checkThroughRelay, relayBackend, viaHere } from "../environments/relay.js";
 
 // This server's /pair page, set to pair with the backend at `httpBaseUrl` again (a code is typed there).
 const pairAgainUrl = (httpBaseUrl) => `${pageUrl("pair")}?host=${encodeURIComponent(httpBaseUrl)}`;
@@ -31,6 +34,7 @@ export async function openTarget(environmentId) {
       "This environment is not saved in this browser.",
       "Browser storage belongs to one address: open it from the list of saved environments here, or pair with it again.");
   }
+  if (throughRelay(environment)) return openThroughRelay(environment);
   if (!reachOrReload([environment.httpBaseUrl])) return new Promise(() => {});
   const place = { label: environment.label, host: hostOf(environment.httpBaseUrl) };
   const pairAgain = { href: pairAgainUrl(environment.httpBaseUrl), text: "Pair again" };
@@ -64,6 +68,25 @@ export async function openTarget(environmentId) {
       forget: () => remove(environment),
     },
   };
+}
+
+// This server opens the environment with the credential it holds; the device's own scopes here still
+// bound what it may do there. Pairing this browser is never the answer to a problem on this path.
+async function openThroughRelay(environment) {
+  const place = { label: environment.label, host: viaHere() };
+  const check = await checkThroughRelay(environment);
+  if (check.status === "changed") {
+    const { label, environmentId: found } = check.descriptor;
+    return blocked(place, "environment changed",
+      `Another server (${label}, ${found}) now answers where this server reaches ${environment.label}.`,
+      `Its environmentId is not the saved ${environment.environmentId}, so t3site does not connect to it. `
+        + "This server's owner can pair it again (manage.py environments add).");
+  }
+  if (check.status === "unreachable") {
+    return blocked(place, "unreachable", `${environment.label} cannot be reached through this server.`,
+      `${check.message}.`.replace(/\.\.$/, "."));
+  }
+  return { backend: relayBackend(environment), options: { place } };
 }
 
 function blocked(place, pill, title, next, link = null) {

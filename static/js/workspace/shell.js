@@ -1,6 +1,7 @@
 // The workspace app: who this device is, one live socket to one backend, and the views.
 // The backend is a parameter so the same code can drive another saved environment
-// (a base URL plus a bearer token) as well as this server through its cookie.
+// (a base URL plus a bearer token), one this server relays to (core/api.js RelayBackend), as well
+// as this server through its cookie.
 import { CLOSE_SESSION_ENDED, RpcSocket } from "../core/api.js";
 import { byId, el, selectTab } from "../core/dom.js";
 import { pageUrl } from "../core/urls.js";
@@ -50,7 +51,12 @@ export class WorkspaceApp {
 
   // Only this server's own pages hold its cookie, which its admin and Connections pages need.
   get ownServer() {
-    return !this.backend.baseUrl;
+    return !this.backend.baseUrl && !this.relayed;
+  }
+
+  // Opened through this server's relay: its HTTP calls and its socket go to this server.
+  get relayed() {
+    return Boolean(this.backend.relayed);
   }
 
   can(scope) {
@@ -87,6 +93,7 @@ export class WorkspaceApp {
 
     this.rpc.addEventListener("state", (event) => this.onState(event.detail));
     this.rpc.addEventListener("ended", (event) => this.onEnded(event.detail));
+    this.rpc.addEventListener("unreachable", (event) => this.onUnreachable(event.detail));
     await this.rpc.connect();
   }
 
@@ -94,6 +101,20 @@ export class WorkspaceApp {
     byId("app-device").textContent = `${session.label || "this browser"} (${session.role})`;
     byId("app-scopes").textContent = session.scopes.join(", ");
     byId("app-admin").hidden = !(this.ownServer && this.can("admin"));
+    if (this.relayed) {
+      // Logging out through the relay would end this device's session on this server, which it uses
+      // for every environment: no logout here, and the note says where it is.
+      const logout = byId("app-logout");
+      logout.hidden = true;
+      const note = byId("app-relayed-note") || el("p", { id: "app-relayed-note", class: "muted" });
+      note.replaceChildren(
+        `Opened through this server (${window.location.host}), which holds the credential for it. `
+          + "Access there is this device's on this server that the credential also has. "
+          + "This device's session is this server's: to log out, ",
+        el("a", { href: pageUrl("app") }, "open this server"), ".",
+      );
+      logout.after(note);
+    }
   }
 
   // Actions the session lacks are hidden, not left to fail: data-scope="write" etc.
@@ -126,6 +147,7 @@ export class WorkspaceApp {
   async onState(state) {
     showPill(state === "connecting" ? "connecting…" : state, state === "open" ? "good" : "warn");
     if (state !== "open") return;
+    byId("app-message").textContent = "";
     // Every (re)connect: reload what may have changed while the socket was down.
     await this.projects.load();  // first: terminal tabs are labelled with project titles
     if (this.can("terminal")) this.terminals.reattach();
@@ -138,12 +160,27 @@ export class WorkspaceApp {
     }
   }
 
+  // A relayed backend cannot be reached (4502): say why; the socket keeps trying.
+  onUnreachable({ reason }) {
+    showPill("unreachable", "bad");
+    byId("app-message").textContent = `${this.place.label || "The environment"} cannot be reached through this server: `
+      + `${reason || "no reason given"}. Trying again…`;
+  }
+
   // The socket stopped for good (RpcSocket does not retry 4401/4403/4410): say why and how to recover.
   onEnded({ code, reason }) {
     showPill("access ended", "bad");
     byId("app-paired").hidden = true;
     this.picker.close();
     const ended = byId("app-ended");
+    if (this.relayed) {
+      // Through the relay, pairing this browser with the environment is not the way back: what ended is
+      // this device's session here, the environment's place on this server, or this server's credential.
+      ended.replaceChildren(`The connection through this server ended (${reason || code}): `,
+        el("a", { href: pageUrl("environments") }, "see the saved environments"), ".");
+      ended.hidden = false;
+      return;
+    }
     const link = el("a", { href: this.pairUrl }, "pair again");
     const lead = code === CLOSE_SESSION_ENDED
       ? ENDED_MESSAGE
