@@ -1,7 +1,7 @@
 """The JSON bodies the saved-environments API accepts, checked declaratively (a form fed the decoded body).
 
-Each field answers any problem with one sentence that names it, the message the
-API has always given (docs/environments.md). A null field is taken as absent.
+Each field but httpBaseUrl is a t3site.forms.Sentence: any problem is one sentence that names
+it, the message the API has always given (docs/environments.md). A null field is taken as absent.
 """
 
 from __future__ import annotations
@@ -11,22 +11,11 @@ from django import forms
 from environments.hosts import BadAddress, normalize_host, ws_base_url
 from environments.models import Environment
 from environments.ssh.target import DEFAULT_REMOTE_DIR
-from t3site.forms import JsonForm
-from t3site.http import BadRequest
+from t3site.forms import JsonForm, Sentence
 from t3site.ids import LABEL_MAX_LENGTH
 
 ENVIRONMENT_ID_MAX_LENGTH = 64
 MAX_PORT = 65535
-
-
-class Sentence(forms.Field):
-    """A field of a JSON body whose every problem is the one sentence ``message``."""
-
-    def __init__(self, message: str, *, required: bool = False) -> None:
-        super().__init__(required=required, error_messages={"required": message, "invalid": message})
-
-    def refuse(self):
-        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
 
 
 class Text(Sentence):
@@ -106,13 +95,13 @@ class Fingerprint(Sentence):
 
 
 class BackendAddress(forms.Field):
-    """An http(s) origin, normalised as environments.hosts does; its message is the address's problem."""
+    """An http(s) origin, normalised as environments.hosts does; its problem is the address's."""
 
     def to_python(self, value):
         try:
             return normalize_host(value if isinstance(value, str) else "")
         except BadAddress as exc:
-            raise forms.ValidationError(f"httpBaseUrl: {exc}", code="invalid") from None
+            raise forms.ValidationError(str(exc), code="invalid") from None
 
 
 class SSHTarget(Sentence):
@@ -133,17 +122,7 @@ class SSHTarget(Sentence):
         return {"host": value["host"], "port": port, "user": user}
 
 
-class SentenceForm(JsonForm):
-    """A JsonForm whose 400 says the first problem's sentence as it is: each names its own field."""
-
-    def cleaned(self) -> dict:
-        """Return the cleaned data, or raise BadRequest with the first problem's sentence."""
-        if not self.is_valid():
-            raise BadRequest(next(iter(self.errors.values()))[0])
-        return self.cleaned_data
-
-
-class SavedEnvironmentForm(SentenceForm):
+class SavedEnvironmentForm(JsonForm):
     """POST /api/environments: a backend a browser has just paired with; cleans to save_paired's arguments.
 
     Fields are named as on the wire.
@@ -155,7 +134,8 @@ class SavedEnvironmentForm(SentenceForm):
         max_length=ENVIRONMENT_ID_MAX_LENGTH,
     )
     httpBaseUrl = BackendAddress()
-    wsBaseUrl = forms.Field(required=False)  # checked against httpBaseUrl below
+    # Checked against httpBaseUrl below.
+    wsBaseUrl = Sentence("wsBaseUrl must be the WebSocket address of httpBaseUrl")
     kind = Choice('kind must be "direct" or "ssh"', (Environment.DIRECT, Environment.SSH), Environment.DIRECT)
     ssh = SSHTarget()
     # Without a label, an entry keeps its own (a new one is named by its environmentId).
@@ -189,13 +169,13 @@ class SavedEnvironmentForm(SentenceForm):
         }
 
 
-class RenameForm(SentenceForm):
+class RenameForm(JsonForm):
     """PATCH /api/environments/<key>: ``{"label"}``."""
 
     label = Label(required=True)
 
 
-class SSHLaunchForm(SentenceForm):
+class SSHLaunchForm(JsonForm):
     """POST /api/environments/ssh: where to launch; cleans to launch_and_pair's arguments."""
 
     target = Text('target must be "[user@]host"', required=True, strip=True)
