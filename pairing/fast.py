@@ -77,6 +77,23 @@ def _needs_no_database(request: ASGIRequest) -> bool:
 class AuthApiConsumer(AsyncHttpConsumer):
     """Serve one request of FAST_PATHS through Django's middleware, routes and views."""
 
+    # A request hears nothing from the channel layer: without one, Channels makes no channel
+    # for it and waits on the request alone (no second task per message).
+    channel_layer_alias = "t3site.fast-auth-routes-use-no-layer"
+
+    async def dispatch(self, message: dict) -> None:
+        """Handle the request without Channels' database-thread round trip first.
+
+        Channels closes stale database connections on its database thread before every
+        message. A request answered from memory needs no connection, and one that needs the
+        database runs in ``database_sync_to_async``, which closes stale ones itself, on the
+        thread that uses them (as workspace.consumers does for socket frames).
+        """
+        if message["type"] == "http.request":
+            await self.http_request(message)
+        else:
+            await super().dispatch(message)
+
     async def http_request(self, message):
         # Keep no more of the body than Django would take (the request answers 413 beyond it).
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
