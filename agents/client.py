@@ -16,31 +16,27 @@ import asyncio
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
-
-from acp import RequestError
-from acp.schema import (
-    AllowedOutcome,
-    CreateTerminalResponse,
-    DeniedOutcome,
-    KillTerminalResponse,
-    ReadTextFileResponse,
-    ReleaseTerminalResponse,
-    RequestPermissionResponse,
-    TerminalOutputResponse,
-    WaitForTerminalExitResponse,
-    WriteTextFileResponse,
-)
+from typing import TYPE_CHECKING, Any, Protocol
 
 from agents import files
-from agents.terminals import UnknownTerminal
+from agents.sdk import acp
+from agents.terminals import AgentTerminals, UnknownTerminal
 from t3site.ids import new_id
 from workspace import protected
 from workspace.files import TooLarge
 from workspace.paths import PathMissing, PathRefused
 
 if TYPE_CHECKING:
-    from agents.session import LiveSession
+    from acp.schema import (
+        CreateTerminalResponse,
+        KillTerminalResponse,
+        ReadTextFileResponse,
+        ReleaseTerminalResponse,
+        RequestPermissionResponse,
+        TerminalOutputResponse,
+        WaitForTerminalExitResponse,
+        WriteTextFileResponse,
+    )
 
 RESOURCE_NOT_FOUND = -32002
 INVALID_PARAMS = -32602
@@ -51,13 +47,24 @@ def dump(model: Any) -> Any:
     return model.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-def _refused(exc: Exception, path: str) -> RequestError:
+def _refused(exc: Exception, path: str) -> acp.RequestError:
     code = RESOURCE_NOT_FOUND if isinstance(exc, PathMissing) else INVALID_PARAMS
-    return RequestError(code, str(exc), {"path": path})
+    return acp.RequestError(code, str(exc), {"path": path})
+
+
+class Session(Protocol):
+    """What the client asks of its session (agents.session.LiveSession)."""
+
+    root: str
+    terminals: AgentTerminals
+
+    async def ask_permission(self, tool_call: dict, options: list[dict]) -> str | None: ...
+
+    def add_update(self, update: dict) -> None: ...
 
 
 class T3siteClient:
-    def __init__(self, session: LiveSession) -> None:
+    def __init__(self, session: Session) -> None:
         self.session = session
 
     async def session_update(self, session_id: str, update: Any, **kwargs: Any) -> None:
@@ -68,8 +75,9 @@ class T3siteClient:
     ) -> RequestPermissionResponse:
         option_id = await self.session.ask_permission(dump(tool_call), [dump(option) for option in options])
         if option_id is None:
-            return RequestPermissionResponse(outcome=DeniedOutcome(outcome="cancelled"))
-        return RequestPermissionResponse(outcome=AllowedOutcome(option_id=option_id, outcome="selected"))
+            return acp.schema.RequestPermissionResponse(outcome=acp.schema.DeniedOutcome(outcome="cancelled"))
+        chosen = acp.schema.AllowedOutcome(option_id=option_id, outcome="selected")
+        return acp.schema.RequestPermissionResponse(outcome=chosen)
 
     async def read_text_file(
         self, session_id: str, path: str, line: int | None = None, limit: int | None = None, **kwargs: Any
@@ -78,7 +86,7 @@ class T3siteClient:
             text = await asyncio.to_thread(files.read_text, self.session.root, path, line, limit, protected.paths())
         except (PathRefused, PathMissing, TooLarge) as exc:
             raise _refused(exc, path) from None
-        return ReadTextFileResponse(content=text)
+        return acp.schema.ReadTextFileResponse(content=text)
 
     async def write_text_file(self, session_id: str, path: str, content: str, **kwargs: Any) -> WriteTextFileResponse:
         root = self.session.root
@@ -88,7 +96,7 @@ class T3siteClient:
             raise _refused(exc, path) from None
         absolute = os.path.join(root, shown)
         self.session.add_update(files.write_record(absolute, shown, old_text, content, f"t3site-write-{new_id()}"))
-        return WriteTextFileResponse()
+        return acp.schema.WriteTextFileResponse()
 
     async def create_terminal(
         self,
@@ -105,28 +113,29 @@ class T3siteClient:
             terminal_id = self.session.terminals.create(command, args or [], variables, cwd, output_byte_limit)
         except (OSError, ValueError) as exc:
             reason = getattr(exc, "strerror", None) or exc
-            raise RequestError(INVALID_PARAMS, f"cannot run {command!r}: {reason}") from None
-        return CreateTerminalResponse(terminal_id=terminal_id)
+            raise acp.RequestError(INVALID_PARAMS, f"cannot run {command!r}: {reason}") from None
+        return acp.schema.CreateTerminalResponse(terminal_id=terminal_id)
 
     async def terminal_output(self, session_id: str, terminal_id: str, **kwargs: Any) -> TerminalOutputResponse:
         with _known(terminal_id):
-            return TerminalOutputResponse.model_validate(self.session.terminals.output(terminal_id))
+            return acp.schema.TerminalOutputResponse.model_validate(self.session.terminals.output(terminal_id))
 
     async def wait_for_terminal_exit(
         self, session_id: str, terminal_id: str, **kwargs: Any
     ) -> WaitForTerminalExitResponse:
         with _known(terminal_id):
-            return WaitForTerminalExitResponse.model_validate(await self.session.terminals.wait_for_exit(terminal_id))
+            exited = await self.session.terminals.wait_for_exit(terminal_id)
+        return acp.schema.WaitForTerminalExitResponse.model_validate(exited)
 
     async def kill_terminal(self, session_id: str, terminal_id: str, **kwargs: Any) -> KillTerminalResponse:
         with _known(terminal_id):
             await self.session.terminals.kill(terminal_id)
-        return KillTerminalResponse()
+        return acp.schema.KillTerminalResponse()
 
     async def release_terminal(self, session_id: str, terminal_id: str, **kwargs: Any) -> ReleaseTerminalResponse:
         with _known(terminal_id):
             await self.session.terminals.release(terminal_id)
-        return ReleaseTerminalResponse()
+        return acp.schema.ReleaseTerminalResponse()
 
 
 @contextmanager
@@ -135,4 +144,4 @@ def _known(terminal_id: str) -> Iterator[None]:
     try:
         yield
     except UnknownTerminal as exc:
-        raise RequestError(RESOURCE_NOT_FOUND, str(exc), {"terminalId": terminal_id}) from None
+        raise acp.RequestError(RESOURCE_NOT_FOUND, str(exc), {"terminalId": terminal_id}) from None

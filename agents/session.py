@@ -10,9 +10,9 @@ A turn runs in a task of its own and a permission request waits in the SDK's
 task, not in a socket's call: a phone that sleeps mid-turn loses nothing, and
 the request waits until some device answers it.
 
-The ACP SDK (with pydantic) is imported when a session opens, not with this
-module: it is about half of django.setup(), which every start of the server and
-every command pays, and most of them never start an agent.
+The ACP SDK (with pydantic) loads when a session opens, not with this module
+(agents.sdk): it is about half of django.setup(), which every start of the server
+and every command pays, and most of them never start an agent.
 """
 
 from __future__ import annotations
@@ -29,14 +29,15 @@ import t3site
 from agents import errors
 from agents import process as agent_process
 from agents.catalog import AgentSpec
+from agents.client import T3siteClient, dump
 from agents.models import TITLE_MAX_LENGTH, AgentSession, State
 from agents.recorder import Recorder
+from agents.sdk import acp
 from agents.terminals import AgentTerminals
 from t3site.ids import new_id
 from workspace.outbox import Outbox
 
 if TYPE_CHECKING:
-    import acp
     from acp.connection import StreamEvent
 
 logger = logging.getLogger("t3site.agents")
@@ -102,10 +103,6 @@ class LiveSession:
         except OSError as exc:
             raise errors.StartFailed(f"{self.spec.name} could not be started: {exc.strerror or exc}") from None
         self._stderr = agent_process.StderrTail(self.process.stderr, f"agent {self.spec.id}")
-        import acp  # the SDK loads with the first session (module docstring)
-
-        from agents.client import T3siteClient
-
         self.connection = acp.connect_to_agent(
             T3siteClient(self), self.process.stdin, self.process.stdout, observers=[self._observe]
         )
@@ -125,8 +122,6 @@ class LiveSession:
         self._exit_watch = asyncio.get_running_loop().create_task(self._watch_exit())
 
     async def _initialize(self):
-        import acp
-
         capabilities = {"fs": {"readTextFile": True, "writeTextFile": True}, "terminal": True}
         try:
             answer = await self.connection.initialize(
@@ -145,10 +140,6 @@ class LiveSession:
         return answer
 
     async def _begin(self, answer, load: bool) -> None:
-        import acp
-
-        from agents.client import dump
-
         can_load = bool(answer.agent_capabilities and answer.agent_capabilities.load_session)
         try:
             if load:
@@ -174,8 +165,6 @@ class LiveSession:
         )  # fmt: skip
 
     def _sign_in_advice(self, answer) -> str:
-        from agents.client import dump
-
         offered = []
         for method in map(dump, answer.auth_methods or []):
             described = f" ({method['description']})" if method.get("description") else ""
@@ -200,10 +189,8 @@ class LiveSession:
     # The stream.
 
     def _observe(self, event: StreamEvent) -> None:
-        from acp.connection import StreamDirection
-
         message = event.message
-        if event.direction != StreamDirection.INCOMING or message.get("method") != "session/update":
+        if event.direction != acp.connection.StreamDirection.INCOMING or message.get("method") != "session/update":
             return
         # One connection holds one session, so its updates are this session's, even those sent before
         # session/new's answer told us the agent's id for it.
@@ -265,8 +252,6 @@ class LiveSession:
         return await asyncio.shield(self.turn)
 
     async def _run_turn(self, text: str, title: str) -> str:
-        import acp
-
         await self._change(state=State.WORKING, stop_reason="", title=title)
         try:
             answer = await self.connection.prompt(session_id=self.record.acp_session_id, prompt=[acp.text_block(text)])

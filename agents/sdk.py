@@ -1,0 +1,30 @@
+"""The ACP SDK (``acp``, with pydantic), loaded when an agent session first uses it. No Django imports.
+
+Importing it is about half of django.setup() (docs/benchmarks.md), which every start of
+the server and every command pays, and most of them never start an agent. So ``acp``
+here is the SDK's module made lazy (importlib.util.LazyLoader): importing this module
+costs nothing, and the SDK loads the first time one of its names is looked up
+(``acp.RequestError``, ``acp.schema...``), which only an opening agent session does.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from types import ModuleType
+
+
+def _lazy(name: str) -> ModuleType:
+    """Return module ``name``, loaded on its first attribute lookup rather than now (as importlib's docs show)."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module
+
+
+acp = _lazy("acp")
