@@ -1,5 +1,8 @@
 """Pair this server with another t3site backend over HTTP (bearer mode), and log that session out.
 
+Every request goes through t3site.backends, the one HTTP client for backends; this module says
+what a backend's answers mean for pairing, each failure as one line saying what to do.
+
 What `manage.py environments` (and SSH launch) use to pair this server with a
 backend, in the same order as the /pair page: the code's shape is checked first
 and the descriptor fetched next, so a typo, a dead address or a server that is
@@ -9,9 +12,7 @@ not t3site never spends the one-time token or counts as a failed attempt.
 from __future__ import annotations
 
 import http.client
-import json
 import urllib.error
-import urllib.request
 from dataclasses import dataclass
 
 from pairing.tokens import MalformedToken, normalize_pairing_code
@@ -50,33 +51,25 @@ class Pairing:
 
 
 def _call(method: str, url: str, body: dict | None = None, token: str | None = None) -> dict:
-    headers = {"Accept": "application/json"}
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        headers["Content-Type"] = "application/json"
-    if token is not None:
-        headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310 - http(s) only
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
-            return json.loads(response.read() or b"{}")
+        return backends.call(method, url, body=body, token=token, timeout=TIMEOUT_SECONDS)
     except urllib.error.HTTPError as exc:
         if token is not None and exc.code == 401:
             raise CredentialRefused("the backend refused the saved credential") from None
         raise _refusal(exc) from None
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise BackendError(f"cannot reach {url.split('/', 3)[2]}: {reason}; is the server running there?") from None
+    except (OSError, http.client.HTTPException) as exc:
+        raise _unreachable(url, exc) from None
     except ValueError:
         raise BackendError(f"{url} did not answer JSON: is this a t3site server?") from None
 
 
+def _unreachable(url: str, exc: Exception) -> BackendError:
+    reason = getattr(exc, "reason", exc)
+    return BackendError(f"cannot reach {url.split('/', 3)[2]}: {reason}; is the server running there?")
+
+
 def _refusal(exc: urllib.error.HTTPError) -> BackendError:
-    try:
-        failure = json.loads(exc.read()).get("error") or {}
-    except (ValueError, AttributeError):
-        failure = {}
+    failure = backends.error_of(exc)
     code = failure.get("code", "")
     if code == "rate_limited":
         retry_after = exc.headers.get("Retry-After", "600")
@@ -95,8 +88,7 @@ def fetch_descriptor(host: str) -> dict:
     except urllib.error.HTTPError as exc:
         raise _refusal(exc) from None
     except (OSError, http.client.HTTPException) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise BackendError(f"cannot reach {host.split('/', 3)[2]}: {reason}; is the server running there?") from None
+        raise _unreachable(host, exc) from None
 
 
 def pair(host: str, code: str, *, device_label: str) -> Pairing:
