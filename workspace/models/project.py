@@ -11,8 +11,8 @@ from t3site import clock
 from t3site.ids import new_id
 from workspace import browse, protected
 from workspace.gitinfo import is_git_repo
-from workspace.models.terminal import TerminalRecord
 from workspace.paths import PathExists, PathMissing, PathRefused, root_refusal
+from workspace.terminals.record import TerminalRecord
 
 TITLE_MAX_LENGTH = 200
 

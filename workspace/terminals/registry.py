@@ -22,8 +22,8 @@ from django.db import connections
 
 from t3site import lifecycle
 from t3site.ids import new_id
-from workspace.models import TerminalRecord
 from workspace.terminals import process
+from workspace.terminals.record import TerminalRecord
 from workspace.terminals.terminal import CLOSE_GRACE_SECONDS, Socket, Terminal
 
 logger = logging.getLogger("t3site.terminals")

@@ -1,4 +1,8 @@
-"""A terminal's record, so other processes (the `project` command, the next server) can see it and stop it."""
+"""A terminal's record, so other processes (the `project` command, the next server) can see it and stop it.
+
+One of workspace's models (workspace.models names it), kept with the terminals: stopping a
+terminal from another process takes the same process handling (``process``) the registry uses.
+"""
 
 from __future__ import annotations
 
