@@ -8,6 +8,6 @@ class AgentsConfig(AppConfig):
 
     def ready(self) -> None:
         # Importing the methods registers agents.* with the socket's registry (workspace never imports agents).
-        from agents import checks, live, methods  # noqa: F401
+        from agents import live, methods  # noqa: F401
 
         live.connect_signals()

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from channels.db import database_sync_to_async
+from django.core.exceptions import ImproperlyConfigured
 
 from agents import catalog, errors, live
 from agents.models import AgentSession
@@ -40,7 +41,7 @@ def agent_errors() -> Iterator[None]:
     except errors.AgentError as exc:
         code = _CODES.get(type(exc), INTERNAL_ERROR)
         raise RpcError(code, exc.message, {"reason": exc.reason}) from None
-    except catalog.BadAgentsSetting as exc:
+    except ImproperlyConfigured as exc:  # T3SITE_AGENTS (agents.catalog)
         raise RpcError(INVALID_PARAMS, str(exc)) from None
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib
 import ipaddress
+import re
+import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +30,9 @@ DEFAULT_SESSION_IDLE_TTL = "30d"
 DEFAULT_SESSION_MAX_TTL = "365d"
 # django-environ's env.bool() reads any unknown word as False; a typo must fail instead.
 _BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+AGENTS = "T3SITE_AGENTS"
+# An agent's id is a name in URLs and lists, never a path or an option.
+_AGENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,7 @@ class Config:
     session_max_ttl_seconds: int
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
     debug: bool
+    agents: dict[str, list[str]]
 
 
 def _fail(name: str, problem: str) -> ImproperlyConfigured:
@@ -157,6 +163,39 @@ def _https_endpoints(env: environ.Env) -> tuple[str, ...]:
     return tuple(urls)
 
 
+def parse_agents(value: str) -> dict[str, list[str]]:
+    """Return the ``id -> argv`` entries of a T3SITE_AGENTS value (docs/contract.md §9); raise naming a bad one.
+
+    ``"mine=/opt/agent --stdio;gemini=gemini --experimental-acp"``, split as a shell splits a
+    line of commands: a ``;`` inside quotes belongs to the command (``sh -c 'a; b'``), one
+    outside them ends the entry. agents.catalog reads it again whenever it lists the agents.
+    """
+    lexer = shlex.shlex(value, posix=True, punctuation_chars=";")
+    lexer.whitespace_split = True
+    lexer.commenters = ""  # a '#' is part of a word, as in shlex.split
+    try:
+        tokens = list(lexer)
+    except ValueError as exc:  # an unclosed quote
+        raise _fail(AGENTS, f"cannot split {value!r}: {exc}") from None
+    entries: dict[str, list[str]] = {}
+    words: list[str] = []
+    for token in [*tokens, ";"]:
+        if token.strip(";"):
+            words.append(token)
+            continue
+        if words:
+            agent_id, equals, program = words[0].partition("=")
+            if not equals or not _AGENT_ID.match(agent_id):
+                entry = shlex.join(words)
+                raise _fail(AGENTS, f"{entry!r} is not id=command line (write id=command line;id=command line)")
+            argv = [program, *words[1:]] if program else words[1:]
+            if not argv:
+                raise _fail(AGENTS, f"{agent_id!r} has no command")
+            entries[agent_id] = argv
+        words = []
+    return entries
+
+
 def load(environment: dict[str, str] | None = None) -> Config:
     """Return the configuration read from ``environment`` (default: ``os.environ``)."""
     env = environ.Env()
@@ -183,4 +222,5 @@ def load(environment: dict[str, str] | None = None) -> Config:
         session_max_ttl_seconds=maximum,
         trusted_proxies=_trusted_proxies(env),
         debug=debug,
+        agents=parse_agents(env.str(AGENTS, default="")),
     )

@@ -38,6 +38,10 @@ def test_it_defaults_to_sqlite_in_the_home_and_thirty_day_sessions(tmp_path):
         ("DATABASE_URL", "mysql://nope"),
         ("REDIS_URL", "http://not-redis"),
         ("T3SITE_DEBUG", "maybe"),
+        ("T3SITE_AGENTS", "gemini"),
+        ("T3SITE_AGENTS", "mine=;other=/opt/agent"),
+        ("T3SITE_AGENTS", "mine=/opt/agent 'unclosed"),
+        ("T3SITE_AGENTS", "../escape=/opt/agent"),
     ],
 )
 def test_it_names_the_variable_of_a_bad_value(tmp_path, name, value):
@@ -72,6 +76,30 @@ def test_a_bad_setting_stops_a_command_with_one_line(tmp_path):
     assert result.stderr.strip().count("\n") == 0
     assert "T3SITE_SESSION_IDLE_TTL" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_it_reads_agents_as_a_shell_reads_a_line_of_commands(tmp_path):
+    loaded = load(tmp_path, T3SITE_AGENTS="mine=/opt/agent --stdio; quoted=sh -c 'a; b' ;bare= gemini --acp")
+    assert loaded.agents == {
+        "mine": ["/opt/agent", "--stdio"],
+        "quoted": ["sh", "-c", "a; b"],
+        "bare": ["gemini", "--acp"],
+    }
+    assert load(tmp_path).agents == {}
+
+
+def test_a_bad_agents_setting_stops_a_command_with_one_line(tmp_path):
+    result = manage(
+        tmp_path,
+        "auth",
+        "session",
+        "list",
+        env={"T3SITE_HOME": str(tmp_path), "T3SITE_AGENTS": "gemini --acp", "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip().count("\n") == 0
+    assert "T3SITE_AGENTS: 'gemini --acp' is not id=command line" in result.stderr
+    assert "Traceback" not in result.stderr and "System check" not in result.stderr
 
 
 @pytest.mark.parametrize(
