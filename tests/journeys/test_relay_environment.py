@@ -98,6 +98,12 @@ def test_a_phone_paired_only_with_the_workstation_works_in_the_build_box_until_i
     phone.sees_in(f"{build_box_row(environment_id)} [data-field=detail]", "read, write, terminal")
     phone.does_not_see("not paired")
 
+    # The Connections page shows the same list, and opens the build box the same way.
+    phone.opens(f"{workstation.base_url}/settings/connections/")
+    phone.sees("Environments")
+    phone.sees("This server")
+    phone.sees_in(build_box_row(environment_id), "reachable · through this server")
+
     # Open: the build box's projects, files and terminals, and the header says which way it goes.
     phone.taps(f"{build_box_row(environment_id)} [data-field=open]")
     phone.sees_in("#project-list", "shop")
@@ -106,6 +112,7 @@ def test_a_phone_paired_only_with_the_workstation_works_in_the_build_box_until_i
     phone.sees_in("#app-connection", "open")
     phone.sees_a_styled_page()
     phone.sees("Opened through this server")
+    phone.screenshot("relayed-app")
     assert not phone.is_shown("#app-logout")  # logging out here would end its session on the workstation
     assert build_box.base_url.removeprefix("http://") not in phone.screen_text()
 

@@ -27,6 +27,9 @@ export async function checkThroughRelay(environment) {
   return { status: "reachable", descriptor };
 }
 
+// `text` as a sentence: a full stop unless it ends with one (or a question) already.
+export const sentence = (text) => (/[.?!]$/.test(text) ? text : `${text}.`);
+
 // One line saying why the relay could not be used, from this server's error answer.
 export function relayProblem(error) {
   if (error.code === "network") return `this server did not answer (${error.message})`;

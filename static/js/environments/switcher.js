@@ -10,7 +10,7 @@ import { Backend } from "../core/api.js";
 import { el } from "../core/dom.js";
 import { pageUrl } from "../core/urls.js";
 import { messageFor } from "./messages.js";
-import { checkThroughRelay, relayBackend, viaHere } from "./relay.js";
+import { checkThroughRelay, relayBackend, sentence, viaHere } from "./relay.js";
 import {
   appUrl, checkDescriptor, checkSession, listEnvironments, remove, rename, sessionHere, throughRelay, WHERE_BOTH,
   WHERE_BROWSER,
@@ -167,7 +167,7 @@ async function checkRelayed(environment, fields, recheck = SSH_RECHECKS) {
   if (found.status === "unreachable") {
     show(fields.state, "unreachable", "bad");
     // Why, in this server's words: the backend is not "pair again" away, whatever happened to it.
-    fields.detail.textContent = `This server cannot reach it: ${found.message}.`.replace(/\.\.$/, ".");
+    fields.detail.textContent = sentence(`This server cannot reach it: ${found.message}`);
     return;
   }
   if (found.status === "changed") {
@@ -182,7 +182,7 @@ async function checkRelayed(environment, fields, recheck = SSH_RECHECKS) {
   } catch (error) {
     if (error.status === 502) {
       show(fields.state, "reachable · credential refused", "bad");
-      fields.detail.textContent = `It answers, but not to this server: ${error.message}. ${PAIR_ON_THE_SERVER}`;
+      fields.detail.textContent = `${sentence(`It answers, but not to this server: ${error.message}`)} ${PAIR_ON_THE_SERVER}`;
     } else {
       show(fields.state, "reachable · session not checked", "warn");
       fields.detail.textContent = `It answers, but asking this server about this device's access failed: ${error.message}`;

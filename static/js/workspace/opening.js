@@ -12,7 +12,7 @@ import {
   backendFor, checkDescriptor, findEnvironment, markConnected, remove, savedInBrowser, throughRelay,
 } from "../environments/saved.js";
 import { messageFor } from "../environments/messages.js";
-import { checkThroughRelay, relayBackend, viaHere } from "../environments/relay.js";
+import { checkThroughRelay, relayBackend, sentence, viaHere } from "../environments/relay.js";
 
 // This server's /pair page, set to pair with the backend at `httpBaseUrl` again (a code is typed there).
 const pairAgainUrl = (httpBaseUrl) => `${pageUrl("pair")}?host=${encodeURIComponent(httpBaseUrl)}`;
@@ -84,7 +84,7 @@ async function openThroughRelay(environment) {
   }
   if (check.status === "unreachable") {
     return blocked(place, "unreachable", `${environment.label} cannot be reached through this server.`,
-      `${check.message}.`.replace(/\.\.$/, "."));
+      sentence(check.message));
   }
   return { backend: relayBackend(environment), options: { place } };
 }

@@ -5,6 +5,7 @@
 import { CLOSE_SESSION_ENDED, RpcSocket } from "../core/api.js";
 import { byId, el, selectTab } from "../core/dom.js";
 import { pageUrl } from "../core/urls.js";
+import { sentence } from "../environments/relay.js";
 import { FolderPicker } from "./picker.js";
 import { ProjectView } from "./project.js";
 import { ProjectsView } from "./projects.js";
@@ -164,7 +165,7 @@ export class WorkspaceApp {
   onUnreachable({ reason }) {
     showPill("unreachable", "bad");
     byId("app-message").textContent = `${this.place.label || "The environment"} cannot be reached through this server: `
-      + `${reason || "no reason given"}. Trying again…`;
+      + `${sentence(reason || "no reason given")} Trying again…`;
   }
 
   // The socket stopped for good (RpcSocket does not retry 4401/4403/4410): say why and how to recover.
