@@ -1,9 +1,9 @@
 """The relayed socket ``/via/<environmentId>/ws``: a device paired here, carried to a saved backend.
 
-Authenticated exactly as /ws (pairing.wsauth), then joined to the backend's own /ws, opened
-with the credential this server holds there and a ticket narrowed to what the device may do
-(relay.upstream). From then on every frame passes unchanged, both ways: the backend answers
-and enforces the protocol, the relay only carries. What ends the socket, and its close code:
+Authenticated exactly as /ws, by the same code (workspace.consumers.DeviceConsumer), then joined
+to the backend's own /ws, opened with the credential this server holds there and a ticket narrowed
+to what the device may do (relay.upstream). From then on every frame passes unchanged, both ways:
+the backend answers and enforces the protocol, the relay only carries. What ends the socket, and its close code:
 - the device's session here is revoked or expires: 4410, as on /ws (the session's group);
 - the environment is removed here, or its credential forgotten: 4410 (relay.removals);
 - the backend closes its side with a 4xxx code (4410: it revoked the saved credential): the same code;
@@ -15,20 +15,15 @@ slow reader.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-import time
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from websockets.exceptions import ConnectionClosed
 
-from pairing import revocation
-from pairing.lifetimes import TOUCH_INTERVAL_SECONDS
-from pairing.wsauth import CLOSE_FORBIDDEN, CLOSE_SESSION_ENDED, authenticate_socket
+from pairing.wsauth import CLOSE_FORBIDDEN, CLOSE_SESSION_ENDED
 from relay import removals, upstream
-from workspace.consumers import CLOSE_NOT_READING
+from workspace.consumers import CLOSE_NOT_READING, DeviceConsumer
 from workspace.outbox import Outbox, transport_buffer
 
 logger = logging.getLogger("t3site.relay")
@@ -63,22 +58,11 @@ def backend_closed(code: int, reason: str) -> tuple[int, str]:
     return CLOSE_BACKEND_UNREACHABLE, f"the backend closed the connection ({code} {reason})".strip()
 
 
-class RelayConsumer(AsyncWebsocketConsumer):
-    session = None
+class RelayConsumer(DeviceConsumer):
     backend = None
     _environment_key: str | None = None
 
-    async def connect(self) -> None:
-        result = await database_sync_to_async(authenticate_socket)(self.scope)
-        # Accept first, as /ws does: 44xx and 45xx codes are only deliverable on an open socket.
-        await self.accept()
-        if result.session is None:
-            await self.close(code=result.close_code, reason=result.reason)
-            return
-        self.session = result.session
-        self._tasks: set[asyncio.Task] = set()
-        self._last_touch = time.monotonic()
-        await revocation.watcher.join(self.channel_layer, self.channel_name, self.session.id)
+    async def opened(self) -> None:
         environment_id = self.scope["url_route"]["kwargs"]["environment_id"]
         found = await database_sync_to_async(upstream.find)(environment_id)
         if found is None:
@@ -98,20 +82,16 @@ class RelayConsumer(AsyncWebsocketConsumer):
         self.outbox = Outbox(self._send_frame, transport_buffer(self.base_send), on_overflow=self._not_reading)
         self._spawn(self._carry_backend_frames())
 
-    async def disconnect(self, code: int) -> None:
-        if self.session is None:
-            return
-        await revocation.watcher.leave(self.channel_layer, self.channel_name, self.session.id)
+    async def closed(self) -> None:
         if self._environment_key is not None:
             await removals.watcher.leave(self.channel_layer, self.channel_name, self._environment_key)
-        for task in list(self._tasks):
+        for task in list(self._background):
             task.cancel()
         if self.backend is not None:
             self.outbox.close()
             # The backend's terminals outlive this socket, as any other: terminal.attach finds them again.
             await self.backend.close()
             self.backend = None
-        self.session = None
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.backend is None:
@@ -122,11 +102,6 @@ class RelayConsumer(AsyncWebsocketConsumer):
             # Waits while the backend's socket is full: a device that sends faster than the backend
             # reads is held up here, not buffered without end.
             await self.backend.send(text_data if text_data is not None else bytes_data)
-
-    async def session_ended(self, event: dict) -> None:
-        """The device's session here was revoked or expired: 4410, as on /ws."""
-        if self.session is not None:
-            await self.close(code=CLOSE_SESSION_ENDED, reason="session revoked or expired")
 
     async def environment_removed(self, event: dict) -> None:
         """The environment was removed here, or its credential forgotten: nothing may reach it through us."""
@@ -157,14 +132,3 @@ class RelayConsumer(AsyncWebsocketConsumer):
     def _not_reading(self) -> None:
         logger.warning("Closing a relayed socket whose client stopped reading.")
         self._spawn(self.close(code=CLOSE_NOT_READING, reason="too many unread frames: the client stopped reading"))
-
-    def _keep_session_alive(self) -> None:
-        # A relayed socket is this device at work here too; at most once a minute, in the background.
-        if time.monotonic() - self._last_touch >= TOUCH_INTERVAL_SECONDS:
-            self._last_touch = time.monotonic()
-            self._spawn(database_sync_to_async(self.session.touch)())
-
-    def _spawn(self, work) -> None:
-        task = asyncio.get_running_loop().create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)

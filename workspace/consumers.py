@@ -1,5 +1,9 @@
 """The /ws socket: authenticate the handshake, then frame JSON-RPC 2.0.
 
+What every socket a paired device opens does with its session (the handshake's
+authentication, closing 4410 when the session ends, keeping it alive while used) is
+``DeviceConsumer``'s, which relay's /via/<environmentId>/ws shares.
+
 Each request runs in its own task (at most ``MAX_CONCURRENT_CALLS`` at once, at
 most ``MAX_CALLS_IN_FLIGHT`` accepted and not yet answered) so a slow git call never holds up terminal
 keystrokes on the same socket. Keystrokes and resizes (``ORDERED_METHODS``) are
@@ -44,9 +48,62 @@ ORDERED_METHODS = frozenset({"terminal.write", "terminal.resize"})
 CLOSE_NOT_READING = 4413
 
 
-class WorkspaceConsumer(AsyncWebsocketConsumer):
+class DeviceConsumer(AsyncWebsocketConsumer):
+    """A socket a paired device opens: authenticated at the handshake (pairing.wsauth), then tied to its session.
+
+    A refused handshake is accepted and closed at once with the refusal's 44xx code. An accepted
+    socket joins its session's revocation group, so a revoked or expired session closes it (4410),
+    and its use keeps the session alive. A subclass serves the device in ``opened`` and undoes that
+    in ``closed``; ``_spawn`` runs background work the socket keeps a reference to.
+    """
+
     session = None
 
+    async def connect(self) -> None:
+        result = await database_sync_to_async(authenticate_socket)(self.scope)
+        # Accept first: a close frame with our 44xx (or relay's 45xx) code is only deliverable on an open socket.
+        await self.accept()
+        if result.session is None:
+            await self.close(code=result.close_code, reason=result.reason)
+            return
+        self.session = result.session
+        self._background: set[asyncio.Task] = set()
+        self._last_touch = time.monotonic()
+        await revocation.watcher.join(self.channel_layer, self.channel_name, self.session.id)
+        await self.opened()
+
+    async def opened(self) -> None:
+        """Start serving the device whose session is ``self.session``."""
+
+    async def disconnect(self, code: int) -> None:
+        if self.session is None:
+            return
+        await revocation.watcher.leave(self.channel_layer, self.channel_name, self.session.id)
+        await self.closed()
+        self.session = None
+
+    async def closed(self) -> None:
+        """Undo what ``opened`` did; ``self.session`` is still the device's."""
+
+    async def session_ended(self, event: dict) -> None:
+        """The session was revoked or expired: 4410 tells the client to re-pair, not retry."""
+        if self.session is not None:
+            await self.close(code=CLOSE_SESSION_ENDED, reason="session revoked or expired")
+
+    def _keep_session_alive(self) -> None:
+        # In the background, at most once a minute: a frame never waits for this write, so frames keep their order.
+        if time.monotonic() - self._last_touch >= TOUCH_INTERVAL_SECONDS:
+            self._last_touch = time.monotonic()
+            self._spawn(database_sync_to_async(self.session.touch)())
+
+    def _spawn(self, work) -> asyncio.Task:
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)  # the loop keeps only a weak reference to a task
+        task.add_done_callback(self._background.discard)
+        return task
+
+
+class WorkspaceConsumer(DeviceConsumer):
     async def dispatch(self, message: dict) -> None:
         """Handle a frame from the client without Channels' database-thread round trip first.
 
@@ -63,29 +120,16 @@ class WorkspaceConsumer(AsyncWebsocketConsumer):
             return
         await self.websocket_receive(message)
 
-    async def connect(self) -> None:
-        result = await database_sync_to_async(authenticate_socket)(self.scope)
-        # Accept first: a close frame with our 44xx code is only deliverable on an open socket.
-        await self.accept()
-        if result.session is None:
-            await self.close(code=result.close_code, reason=result.reason)
-            return
-        self.session = result.session
+    async def opened(self) -> None:
         self._calls: set[asyncio.Task] = set()
-        self._touches: set[asyncio.Task] = set()
         self._slots = asyncio.Semaphore(MAX_CONCURRENT_CALLS)
-        self._last_touch = time.monotonic()
         self.outbox = Outbox(self.send, transport_buffer(self.base_send), on_overflow=self._not_reading)
         self._on_disconnect: dict[Callable[[WorkspaceConsumer], None], None] = {}  # an ordered set
-        await revocation.watcher.join(self.channel_layer, self.channel_name, self.session.id)
         # projects.changed carries the project list, which only the read scope may see.
         if self.session.has_scope(READ):
             await project_changes.watcher.join(self.channel_layer, self.channel_name)
 
-    async def disconnect(self, code: int) -> None:
-        if self.session is None:
-            return
-        await revocation.watcher.leave(self.channel_layer, self.channel_name, self.session.id)
+    async def closed(self) -> None:
         await project_changes.watcher.leave(self.channel_layer, self.channel_name)
         for task in list(self._calls):
             task.cancel()
@@ -94,7 +138,6 @@ class WorkspaceConsumer(AsyncWebsocketConsumer):
         for callback in callbacks:
             callback(self)
         self.outbox.close()
-        self.session = None
 
     def on_disconnect(self, callback: Callable[[WorkspaceConsumer], None]) -> None:
         """Call ``callback(self)`` once when this socket goes; the same callback registered twice runs once."""
@@ -103,16 +146,7 @@ class WorkspaceConsumer(AsyncWebsocketConsumer):
     def _not_reading(self) -> None:
         # The outbox has already let go of the backlog; the socket goes too.
         logger.warning("Closing a socket whose client stopped reading its answers.")
-        task = asyncio.get_running_loop().create_task(
-            self.close(code=CLOSE_NOT_READING, reason="too many unread answers: the client stopped reading")
-        )
-        self._touches.add(task)
-        task.add_done_callback(self._touches.discard)
-
-    async def session_ended(self, event: dict) -> None:
-        """The session was revoked or expired: 4410 tells the client to re-pair, not retry."""
-        if self.session is not None:
-            await self.close(code=CLOSE_SESSION_ENDED, reason="session revoked or expired")
+        self._spawn(self.close(code=CLOSE_NOT_READING, reason="too many unread answers: the client stopped reading"))
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.session is None:
@@ -180,14 +214,6 @@ class WorkspaceConsumer(AsyncWebsocketConsumer):
         # Queued at once, before any await: an answer (terminal.attach's scrollback) goes out
         # ahead of whatever output follows it.
         self.outbox.put(text)
-
-    def _keep_session_alive(self) -> None:
-        # In the background: a request never waits for this write, so requests keep their order.
-        if time.monotonic() - self._last_touch >= TOUCH_INTERVAL_SECONDS:
-            self._last_touch = time.monotonic()
-            task = asyncio.get_running_loop().create_task(database_sync_to_async(self.session.touch)())
-            self._touches.add(task)
-            task.add_done_callback(self._touches.discard)
 
     async def notify(self, method: str, params: dict) -> None:
         """Send a server notification to this socket."""
