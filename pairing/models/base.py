@@ -56,6 +56,24 @@ def digest(raw: str) -> str:
     return tokens.digest(raw, _digest_key(settings.SECRET_KEY))
 
 
+class CredentialQuerySet(models.QuerySet):
+    """What both credentials' querysets share: their rows in each state their ``state`` property says."""
+
+    def states(self, now) -> dict[str, models.QuerySet]:
+        """Return, for each state (in the order listings give them), the rows in it at ``now``, unrevoked first."""
+        raise NotImplementedError
+
+    def in_state(self, state: str, now=None):
+        """Return the credentials whose ``state`` property is ``state``, as one query."""
+        states = self.states(now or clock.now())
+        if state not in states:
+            raise ValueError(f"a {self.model._meta.verbose_name} is {', '.join(states)}, not {state!r}")
+        return states[state]
+
+    def revoked(self):
+        return self.filter(revoked_at__isnull=False)
+
+
 class Credential(models.Model):
     """What a pairing link and a device session share, as AbstractBaseSession is to Django's sessions.
 

@@ -16,7 +16,7 @@ from pairing import scopes as scope_rules
 from pairing import tokens
 from pairing.devicenames import device_name
 from pairing.lifetimes import PAIRING_MAX_TTL_SECONDS, PAIRING_TTL_SECONDS, TOUCH_INTERVAL_SECONDS
-from pairing.models.base import Credential, ExpiredToken, InvalidToken, clean_label, digest
+from pairing.models.base import Credential, CredentialQuerySet, ExpiredToken, InvalidToken, clean_label, digest
 from pairing.signals import sessions_revoked
 from t3site import clock
 from t3site.ids import LABEL_MAX_LENGTH
@@ -25,23 +25,19 @@ LINK_STATES = ("active", "used", "expired", "revoked")
 SESSION_STATES = ("active", "expired", "revoked")
 
 
-class PairingCredentialQuerySet(models.QuerySet):
+class PairingCredentialQuerySet(CredentialQuerySet):
     def claimable(self, now=None):
         now = now or clock.now()
         return self.filter(claimed_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
 
-    def in_state(self, state: str, now=None):
-        """Return the links whose ``state`` property is ``state`` (one of LINK_STATES), as one query."""
-        now = now or clock.now()
-        if state == "active":
-            return self.claimable(now)
-        if state == "used":
-            return self.filter(revoked_at__isnull=True, claimed_at__isnull=False)
-        if state == "expired":
-            return self.filter(revoked_at__isnull=True, claimed_at__isnull=True, expires_at__lte=now)
-        if state == "revoked":
-            return self.filter(revoked_at__isnull=False)
-        raise ValueError(f"a pairing link is {', '.join(LINK_STATES)}, not {state!r}")
+    def states(self, now) -> dict[str, models.QuerySet]:
+        """LINK_STATES: what PairingCredential.state says of each row."""
+        return {
+            "active": self.claimable(now),
+            "used": self.filter(revoked_at__isnull=True, claimed_at__isnull=False),
+            "expired": self.filter(revoked_at__isnull=True, claimed_at__isnull=True, expires_at__lte=now),
+            "revoked": self.revoked(),
+        }
 
     def revoke(self, reason: str = "revoked") -> int:
         """Revoke every unclaimed, unrevoked link in this queryset; return how many."""
@@ -159,21 +155,18 @@ class PairingCredential(Credential):
         }
 
 
-class DeviceSessionQuerySet(models.QuerySet):
+class DeviceSessionQuerySet(CredentialQuerySet):
     def active(self, now=None):
         now = now or clock.now()
         return self.filter(revoked_at__isnull=True, expires_at__gt=now)
 
-    def in_state(self, state: str, now=None):
-        """Return the sessions whose ``state`` property is ``state`` (one of SESSION_STATES), as one query."""
-        now = now or clock.now()
-        if state == "active":
-            return self.active(now)
-        if state == "expired":
-            return self.filter(revoked_at__isnull=True, expires_at__lte=now)
-        if state == "revoked":
-            return self.filter(revoked_at__isnull=False)
-        raise ValueError(f"a device session is {', '.join(SESSION_STATES)}, not {state!r}")
+    def states(self, now) -> dict[str, models.QuerySet]:
+        """SESSION_STATES: what DeviceSession.state says of each row."""
+        return {
+            "active": self.active(now),
+            "expired": self.filter(revoked_at__isnull=True, expires_at__lte=now),
+            "revoked": self.revoked(),
+        }
 
     def revoke(self, reason: str = "revoked") -> int:
         """Revoke every live session in this queryset and cut off their sockets; return how many.
