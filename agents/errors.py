@@ -2,44 +2,40 @@
 
 from __future__ import annotations
 
+from t3site.errors import Explained
 
-class AgentError(Exception):
-    """An agent could not do what was asked; ``reason`` is a short word a client can act on."""
 
-    reason = "failed"
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class AgentError(Explained):
+    """An agent could not do what was asked; ``code`` is the socket error's ``data.reason``."""
 
 
 class NotInstalled(AgentError):
-    reason = "not_installed"
+    code = "not_installed"
 
 
 class StartFailed(AgentError):
-    reason = "start_failed"
+    code = "start_failed"
 
 
 class AuthRequired(AgentError):
-    reason = "auth_required"
+    code = "auth_required"
 
 
 class UnsupportedProtocol(AgentError):
-    reason = "unsupported_protocol"
+    code = "unsupported_protocol"
 
 
 class SessionEnded(AgentError):
-    reason = "ended"
+    code = "ended"
 
 
 class Busy(AgentError):
-    reason = "busy"
+    code = "busy"
 
 
 class UnknownRequest(AgentError):
-    reason = "unknown_request"
+    code = "unknown_request"
 
 
 class AlreadyAnswered(AgentError):
-    reason = "already_answered"
+    code = "already_answered"

@@ -40,7 +40,7 @@ def agent_errors() -> Iterator[None]:
         yield
     except errors.AgentError as exc:
         code = _CODES.get(type(exc), INTERNAL_ERROR)
-        raise RpcError(code, exc.message, {"reason": exc.reason}) from None
+        raise RpcError(code, exc.message, {"reason": exc.code}) from None
     except ImproperlyConfigured as exc:  # T3SITE_AGENTS (agents.catalog)
         raise RpcError(INVALID_PARAMS, str(exc)) from None
 

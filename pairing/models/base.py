@@ -13,17 +13,14 @@ from django.db import models
 
 from pairing import tokens
 from t3site import clock
+from t3site.errors import Explained
 from t3site.ids import LABEL_MAX_LENGTH, new_id
 
 
-class CredentialError(Exception):
+class CredentialError(Explained):
     """A credential was refused; ``code`` is the API error code."""
 
     code = "invalid_token"
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class InvalidLabel(ValueError):
