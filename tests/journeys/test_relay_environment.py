@@ -134,3 +134,9 @@ def test_a_phone_paired_only_with_the_workstation_works_in_the_build_box_until_i
     phone.sees_in(f"{build_box_row(environment_id)} [data-field=detail]", "This server cannot reach it: cannot reach")
     phone.does_not_see("pair again")
     phone.does_not_see("Pair again")
+    # Opening it now says the same before anything is tried.
+    phone.taps(f"{build_box_row(environment_id)} [data-field=open]")
+    phone.sees_in("#app-blocked-title", "Build box cannot be reached through this server.")
+    phone.sees_in("#app-blocked-next", "cannot reach")
+    phone.sees_in("#app-place-host", f"via {here}")
+    phone.does_not_see("Pair again")
