@@ -7,8 +7,8 @@ hears anything), builds another Queue on every receive only to drop it, and walk
 and every group on each receive and group send to expire old entries. With hundreds of idle
 sockets that is most of what an idle socket costs and a walk over all of them per message.
 
-This layer keeps, per channel, only what a waiting socket needs: the messages not yet taken and
-the one future its consumer waits on. The contract of the layer is unchanged: messages are
+This layer keeps, per channel, only what a waiting socket needs (t3site.inbox): the messages not
+yet taken and the one future its consumer waits on. The contract of the layer is unchanged: messages are
 deep-copied on send, a channel holds at most ``capacity`` messages (``ChannelFull`` past that),
 and a message nobody took within ``expiry`` seconds is dropped with the channel's group
 memberships (its consumer stopped reading), checked when that channel is sent to.
@@ -19,74 +19,53 @@ that keeps one socket open for days must still hear that it was revoked.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import time
-from collections import deque
 from copy import deepcopy
 
 from channels.exceptions import ChannelFull
 from channels.layers import InMemoryChannelLayer
 
-
-class _Inbox:
-    """One channel's messages not yet taken, and the future of the receive waiting for one."""
-
-    __slots__ = ("messages", "waiter")
-
-    def __init__(self) -> None:
-        self.messages: deque[tuple[float, dict]] | None = None
-        self.waiter: asyncio.Future | None = None
+from t3site.inbox import Inbox
 
 
 class LeanInMemoryChannelLayer(InMemoryChannelLayer):
+    # self.channels maps a channel name to its Inbox of (expires at, message).
+
+    def _inbox(self, channel: str) -> Inbox[tuple[float, dict]]:
+        inbox = self.channels.get(channel)
+        if inbox is None:
+            inbox = self.channels[channel] = Inbox()
+        return inbox
+
     async def send(self, channel: str, message: dict) -> None:
         assert isinstance(message, dict), "message is not a dict"
         self.require_valid_channel_name(channel)
         assert "__asgi_channel__" not in message
-        inbox = self.channels.get(channel)
-        if inbox is None:
-            inbox = self.channels[channel] = _Inbox()
-        waiter = inbox.waiter
-        if waiter is not None and not waiter.done():
-            inbox.waiter = None
-            waiter.set_result(deepcopy(message))
-            return
+        inbox = self._inbox(channel)
         now = time.time()
-        if inbox.messages is None:
-            inbox.messages = deque()
-        elif inbox.messages and inbox.messages[0][0] < now:
-            # The oldest waited past its expiry: nobody reads this channel any more.
-            while inbox.messages and inbox.messages[0][0] < now:
-                inbox.messages.popleft()
-            self._remove_from_groups(channel)
-        if len(inbox.messages) >= self.get_capacity(channel):
-            raise ChannelFull(channel)
-        inbox.messages.append((now + self.expiry, deepcopy(message)))
+        if not inbox.waiting:
+            oldest = inbox.oldest()
+            if oldest is not None and oldest[0] < now:
+                # The oldest waited past its expiry: nobody reads this channel any more.
+                while (oldest := inbox.oldest()) is not None and oldest[0] < now:
+                    inbox.drop_oldest()
+                self._remove_from_groups(channel)
+            if len(inbox) >= self.get_capacity(channel):
+                raise ChannelFull(channel)
+        inbox.put_nowait((now + self.expiry, deepcopy(message)))
 
     async def receive(self, channel: str) -> dict:
         self.require_valid_channel_name(channel)
-        inbox = self.channels.get(channel)
-        if inbox is None:
-            inbox = self.channels[channel] = _Inbox()
-        now = time.time()
-        while inbox.messages:
-            expires, message = inbox.messages.popleft()
-            if expires >= now:
-                self._forget_if_idle(channel, inbox)
-                return message
-        # One receive per channel at a time (a consumer's own): a second would take the place of the first.
-        waiter = inbox.waiter = asyncio.get_running_loop().create_future()
+        inbox = self._inbox(channel)
         try:
-            return await waiter
+            while True:
+                expires, message = await inbox.get()
+                if expires >= time.time():
+                    return message
         finally:
-            if inbox.waiter is waiter:
-                inbox.waiter = None
-            self._forget_if_idle(channel, inbox)
-
-    def _forget_if_idle(self, channel: str, inbox: _Inbox) -> None:
-        if inbox.waiter is None and not inbox.messages and self.channels.get(channel) is inbox:
-            del self.channels[channel]
+            if not inbox.waiting and not len(inbox) and self.channels.get(channel) is inbox:
+                del self.channels[channel]
 
     def _clean_expired(self) -> None:
         """Nothing to walk: expired messages are dropped when their channel is sent to (see send)."""
