@@ -43,7 +43,7 @@ ROWS = (
     Row("relay_probe_direct_p99_ms", "relay: `server.probe` round trip p99, ms, on the backend's /ws"),
     Row("relay_probe_relayed_p99_ms", "same through the relay"),
     Row("relay_added_p50_ms", "relay: p50 added to a `server.probe` round trip, ms", goal=RELAY_ADDED_P50_MS),
-    Row("relay_cat_direct_mbps", "relay: terminal `cat` of {cat_mib} MiB, MB/s, on the backend's /ws",
+    Row("relay_cat_direct_mbps", "relay: terminal `cat` of {cat_mib} MiB, twice, MB/s, on the backend's /ws",
         higher_is_better=True),
     Row("relay_cat_relayed_mbps", "same through the relay", higher_is_better=True),
     Row("relay_cat_kept", "relay: `cat` throughput relayed / direct, same round", higher_is_better=True,

@@ -153,10 +153,17 @@ async def relay_probe(relay: Relay, context: Context) -> dict[str, float]:
 
 
 async def relay_cat(relay: Relay, context: Context) -> dict[str, float]:
-    """The terminal `cat` workload on the backend directly and through the relay; the first alternates by round."""
+    """The terminal `cat` workload twice each way, on the backend directly and through the relay.
+
+    In the order A B B A (B A A B every other round), so a load that rises or falls steadily
+    during the round weighs on both ways alike; each way's rate is its two files over their time.
+    """
     ways = {"direct": relay.direct, "relayed": relay.relayed}
-    order = list(ways) if context.round_number % 2 == 0 else list(reversed(ways))
-    rates = {way: (await terminal_cat(ways[way], context))["cat_mbps"] for way in order}
+    first, second = ways if context.round_number % 2 == 0 else reversed(ways)
+    seconds_per_mb = dict.fromkeys(ways, 0.0)
+    for way in (first, second, second, first):
+        seconds_per_mb[way] += 1 / (await terminal_cat(ways[way], context))["cat_mbps"]
+    rates = {way: 2 / seconds for way, seconds in seconds_per_mb.items()}
     return {
         "relay_cat_direct_mbps": rates["direct"],
         "relay_cat_relayed_mbps": rates["relayed"],
