@@ -110,8 +110,8 @@ export class WorkspaceApp {
       const note = byId("app-relayed-note") || el("p", { id: "app-relayed-note", class: "muted" });
       note.replaceChildren(
         `Opened through this server (${window.location.host}), which holds the credential for it. `
-          + "Access there is this device's on this server that the credential also has. "
-          + "This device's session is this server's: to log out, ",
+          + "There, this device may do what it may do here, as far as that credential allows. "
+          + "It uses this device's session on this server: to log out, ",
         el("a", { href: pageUrl("app") }, "open this server"), ".",
       );
       logout.after(note);
