@@ -19,7 +19,8 @@ from pairing.auth import SESSION_COOKIE, bearer_token, origin_is_hosted, origin_
 from pairing.clientip import client_ip
 from pairing.models import CredentialError, DeviceSession, WebSocketTicket
 from pairing.ratelimit import RateLimited, auth_failures
-from pairing.resolved import session_for_token
+from pairing.resolved import cached_session, is_miss, session_for_token
+from t3site import clock
 
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -49,17 +50,59 @@ def _cookie(header: str | None) -> str | None:
     return morsel.value if morsel else None
 
 
+@dataclass(frozen=True)
+class _Handshake:
+    """What a handshake presents, read from its ASGI scope."""
+
+    ip: str | None
+    origin: str | None
+    host: str
+    ticket: str | None
+    bearer: str | None
+    cookie: str | None
+
+    @classmethod
+    def of(cls, scope) -> _Handshake:
+        headers = _headers(scope)
+        peer = (scope.get("client") or [None])[0]
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        return cls(
+            ip=client_ip(peer, headers.get("x-forwarded-for"), settings.T3SITE_TRUSTED_PROXIES),
+            origin=headers.get("origin"),
+            host=headers.get("host", ""),
+            ticket=(query.get("ticket") or [None])[0],
+            bearer=bearer_token(headers.get("authorization")),
+            cookie=_cookie(headers.get("cookie")),
+        )
+
+    def origin_allowed(self) -> bool:
+        return not self.origin or origin_is_this_server(self.origin, self.host) or origin_is_hosted(self.origin)
+
+
+def accepted_from_memory(scope) -> SocketAuth | None:
+    """Return the handshake's acceptance when it needs no database at all, else None.
+
+    That is a bearer or cookie from an allowed origin whose session this process resolved
+    (pairing.resolved: nothing was committed since), still live, and whose handshake writes
+    nothing now (``last_connected_at`` is written at most once a minute). Everything else,
+    refusals included (they count against the failure budget), goes to ``authenticate_socket``.
+    Never queries, so the event loop can ask it without a thread hop.
+    """
+    handshake = _Handshake.of(scope)
+    if handshake.ticket or not (handshake.bearer or handshake.cookie) or not handshake.origin_allowed():
+        return None
+    session = cached_session(handshake.bearer or handshake.cookie)
+    if is_miss(session) or session is None or not session.is_active:
+        return None
+    if session.touch_changes(clock.now(), connected=True):
+        return None
+    return SocketAuth(session=session)
+
+
 def authenticate_socket(scope) -> SocketAuth:
     """Return the live session behind a handshake, or the close code to refuse it with."""
-    headers = _headers(scope)
-    peer = (scope.get("client") or [None])[0]
-    ip = client_ip(peer, headers.get("x-forwarded-for"), settings.T3SITE_TRUSTED_PROXIES)
-    origin = headers.get("origin")
-    host = headers.get("host", "")
-    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-    ticket = (query.get("ticket") or [None])[0]
-    bearer = bearer_token(headers.get("authorization"))
-    cookie = _cookie(headers.get("cookie"))
+    handshake = _Handshake.of(scope)
+    ip, ticket, bearer, cookie = handshake.ip, handshake.ticket, handshake.bearer, handshake.cookie
 
     def refuse(code: int, reason: str) -> SocketAuth:
         # Only a wrong credential counts: a valid one is never held up by the limit,
@@ -77,7 +120,7 @@ def authenticate_socket(scope) -> SocketAuth:
         except CredentialError:
             return refuse(CLOSE_UNAUTHORIZED, "invalid ticket")
     elif bearer or cookie:
-        if origin and not (origin_is_this_server(origin, host) or origin_is_hosted(origin)):
+        if not handshake.origin_allowed():
             return refuse(CLOSE_FORBIDDEN, "origin refused")
         session = session_for_token(bearer or cookie)
         if session is None:

@@ -32,7 +32,7 @@ from django.conf import settings
 from pairing import revocation
 from pairing.lifetimes import TOUCH_INTERVAL_SECONDS
 from pairing.scopes import READ
-from pairing.wsauth import CLOSE_SESSION_ENDED, authenticate_socket
+from pairing.wsauth import CLOSE_SESSION_ENDED, accepted_from_memory, authenticate_socket
 from workspace import project_changes, rpc
 from workspace.outbox import Outbox, frame, transport_buffer
 
@@ -59,8 +59,21 @@ class DeviceConsumer(AsyncWebsocketConsumer):
 
     session = None
 
+    async def dispatch(self, message: dict) -> None:
+        """Take the handshake without Channels' database-thread round trip first.
+
+        Channels closes stale database connections on its database thread before every
+        message. ``connect`` needs none when the session is known in memory, and otherwise
+        authenticates in ``database_sync_to_async``, which closes stale ones itself.
+        """
+        if message["type"] == "websocket.connect":
+            await self.websocket_connect(message)
+            return
+        await super().dispatch(message)
+
     async def connect(self) -> None:
-        result = await database_sync_to_async(authenticate_socket)(self.scope)
+        # A device reconnecting with a session this process resolved is let in without a thread hop.
+        result = accepted_from_memory(self.scope) or await database_sync_to_async(authenticate_socket)(self.scope)
         # Accept first: a close frame with our 44xx (or relay's 45xx) code is only deliverable on an open socket.
         await self.accept()
         if result.session is None:
@@ -116,7 +129,7 @@ class WorkspaceConsumer(DeviceConsumer):
         work, and reaches the client after the method's answer, as it always has.
         """
         if message["type"] != "websocket.receive":
-            await super().dispatch(message)
+            await super().dispatch(message)  # the handshake: DeviceConsumer.dispatch
             return
         await self.websocket_receive(message)
 
