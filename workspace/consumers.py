@@ -60,16 +60,23 @@ class DeviceConsumer(AsyncWebsocketConsumer):
     session = None
 
     async def dispatch(self, message: dict) -> None:
-        """Take the handshake without Channels' database-thread round trip first.
+        """Take the handshake and the client's frames without Channels' database-thread round trip first.
 
-        Channels closes stale database connections on its database thread before every
-        message. ``connect`` needs none when the session is known in memory, and otherwise
-        authenticates in ``database_sync_to_async``, which closes stale ones itself.
+        Channels closes stale database connections (on its database thread) before every
+        message: a thread hop in front of every keystroke, and of every handshake. These
+        consumers touch the database only through ``database_sync_to_async``, which closes
+        stale connections itself, before and after, on the thread that uses them; ``connect``
+        needs none at all when the session is known in memory. Other messages keep the round
+        trip: a channel-layer notification sent from a method's own commit (projects.changed)
+        then waits for that method's database work, and reaches the client after the method's
+        answer, as it always has.
         """
-        if message["type"] == "websocket.connect":
+        if message["type"] == "websocket.receive":
+            await self.websocket_receive(message)
+        elif message["type"] == "websocket.connect":
             await self.websocket_connect(message)
-            return
-        await super().dispatch(message)
+        else:
+            await super().dispatch(message)
 
     async def connect(self) -> None:
         # A device reconnecting with a session this process resolved is let in without a thread hop.
@@ -117,22 +124,6 @@ class DeviceConsumer(AsyncWebsocketConsumer):
 
 
 class WorkspaceConsumer(DeviceConsumer):
-    async def dispatch(self, message: dict) -> None:
-        """Handle a frame from the client without Channels' database-thread round trip first.
-
-        Channels closes stale database connections (on its database thread) before
-        every message, a thread hop in front of every keystroke. This consumer and
-        its methods touch the database only through ``database_sync_to_async``, which
-        closes stale connections itself, before and after, on the thread that uses them.
-        Other messages keep the round trip: a channel-layer notification sent from a
-        method's own commit (projects.changed) then waits for that method's database
-        work, and reaches the client after the method's answer, as it always has.
-        """
-        if message["type"] != "websocket.receive":
-            await super().dispatch(message)  # the handshake: DeviceConsumer.dispatch
-            return
-        await self.websocket_receive(message)
-
     async def opened(self) -> None:
         self._calls: set[asyncio.Task] = set()
         self._slots = asyncio.Semaphore(MAX_CONCURRENT_CALLS)
