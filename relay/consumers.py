@@ -24,7 +24,7 @@ from websockets.exceptions import ConnectionClosed
 from pairing.wsauth import CLOSE_FORBIDDEN, CLOSE_SESSION_ENDED
 from relay import removals, upstream
 from workspace.consumers import CLOSE_NOT_READING, DeviceConsumer
-from workspace.outbox import Outbox, transport_buffer
+from workspace.outbox import Outbox, transport_of
 
 logger = logging.getLogger("t3site.relay")
 
@@ -79,7 +79,7 @@ class RelayConsumer(DeviceConsumer):
         except upstream.Unreachable as exc:
             await self.close(code=CLOSE_BACKEND_UNREACHABLE, reason=close_reason(str(exc)))
             return
-        self.outbox = Outbox(self._send_frame, transport_buffer(self.base_send), on_overflow=self._not_reading)
+        self.outbox = Outbox(self._send_frame, transport_of(self.base_send), on_overflow=self._not_reading)
         self._spawn(self._carry_backend_frames())
 
     async def closed(self) -> None:

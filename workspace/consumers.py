@@ -34,7 +34,7 @@ from pairing.lifetimes import TOUCH_INTERVAL_SECONDS
 from pairing.scopes import READ
 from pairing.wsauth import CLOSE_SESSION_ENDED, accepted_from_memory, authenticate_socket
 from workspace import project_changes, rpc
-from workspace.outbox import Outbox, frame, transport_buffer
+from workspace.outbox import Outbox, frame, transport_of
 
 logger = logging.getLogger("t3site.ws")
 
@@ -127,7 +127,7 @@ class WorkspaceConsumer(DeviceConsumer):
     async def opened(self) -> None:
         self._calls: set[asyncio.Task] = set()
         self._slots = asyncio.Semaphore(MAX_CONCURRENT_CALLS)
-        self.outbox = Outbox(self.send, transport_buffer(self.base_send), on_overflow=self._not_reading)
+        self.outbox = Outbox(self.send, transport_of(self.base_send), on_overflow=self._not_reading)
         self._on_disconnect: dict[Callable[[WorkspaceConsumer], None], None] = {}  # an ordered set
         # projects.changed carries the project list, which only the read scope may see.
         if self.session.has_scope(READ):

@@ -7,7 +7,11 @@ reading them, would grow the server without limit. Every frame (answers,
 notifications, terminal output) therefore goes through one Outbox per socket:
 a queue drained by one sender task, which hands Twisted the next frame only
 while Twisted's write buffer for this connection holds less than
-``TRANSPORT_BUFFER_LIMIT_BYTES``. What the client has not taken yet then piles
+``TRANSPORT_BUFFER_LIMIT_BYTES``. When it holds more, the sender waits for Twisted to
+say the buffer was written out (a streaming producer on the connection, ``Transport``)
+rather than looking again after a fixed time: a 10 ms poll capped one socket at about
+256 KiB per 10 ms, 25 MB/s, whenever the client read a little slower than the server
+wrote (docs/benchmarks.md). What the client has not taken yet then piles
 up here, where it is counted (``backlog_chars``): terminals pace their programs
 on it and detach a socket that stopped reading (see terminals.terminal), and a
 backlog past ``BACKLOG_LIMIT_CHARS`` ends the socket (``on_overflow``) and frees
@@ -17,6 +21,7 @@ what it held.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import ctypes.util
 import json
@@ -31,8 +36,10 @@ logger = logging.getLogger("t3site.ws")
 
 # Twisted's own buffer for one connection, on top of the kernel's socket buffer.
 TRANSPORT_BUFFER_LIMIT_BYTES = 256 * 1024
-# How often a blocked sender looks at the transport again; only while the client is behind.
+# How often a blocked sender looks at a transport that cannot tell it when it has room.
 TRANSPORT_POLL_SECONDS = 0.01
+# The longest a blocked sender waits for the transport's word before it looks again itself.
+TRANSPORT_WAKE_SECONDS = 0.25
 # Unsent frames one socket may hold. Terminals detach a socket long before (at 8 M), so only
 # answers a client asked for and does not read get here: past it the socket is closed.
 BACKLOG_LIMIT_CHARS = 32 * 1024 * 1024
@@ -56,8 +63,93 @@ def frame(payload: dict) -> str:
     return json.dumps({"jsonrpc": "2.0", **payload}, separators=(",", ":"))
 
 
-def transport_buffer(send: Callable) -> Callable[[], int] | None:
-    """Return a function that measures Twisted's write buffer behind daphne's ``send``; None elsewhere.
+class Transport:
+    """One connection's Twisted transport as the sender sees it: how much it holds, and when it has room.
+
+    Registered on the transport as a streaming producer (Twisted's interface for exactly this):
+    Twisted pauses it when its buffer passes ``bufferSize`` and resumes it once the buffer is
+    written out, which wakes a sender waiting in ``room()``. A WebSocket's transport already has
+    one, the HTTP channel it was upgraded from (which stops reading the connection while its
+    sends are stuck): it is kept, behind this one, and told everything it was told before.
+    """
+
+    __slots__ = ("_behind", "_protocol", "_registered", "_waiter")
+
+    def __init__(self, protocol) -> None:
+        self._protocol = protocol
+        self._waiter: asyncio.Future | None = None
+        self._registered = False
+        self._behind = None
+        descriptor = self._descriptor()
+        if descriptor is None or (descriptor.producer is not None and not descriptor.streamingProducer):
+            return  # a pull producer cannot be put behind this one: poll instead
+        if descriptor.producer is not None:
+            self._behind = descriptor.producer
+            descriptor.unregisterProducer()
+        descriptor.registerProducer(self, True)
+        self._registered = True
+
+    def _descriptor(self) -> FileDescriptor | None:
+        transport = self._protocol.transport
+        while transport is not None and not isinstance(transport, FileDescriptor):
+            transport = getattr(transport, "transport", None)
+        return transport
+
+    def buffered(self) -> int:
+        """Return the bytes Twisted holds for this connection and the kernel has not taken yet."""
+        transport = self._descriptor()
+        if transport is None:  # the connection is gone: nothing more will be buffered
+            return 0
+        return len(transport.dataBuffer) - transport.offset + transport._tempDataLen
+
+    async def room(self) -> None:
+        """Wait until Twisted has written its buffer out (or TRANSPORT_POLL_SECONDS, when nothing
+        tells this transport: another producer was registered first)."""
+        if not self._registered:
+            await asyncio.sleep(TRANSPORT_POLL_SECONDS)
+            return
+        if self._waiter is None or self._waiter.done():
+            self._waiter = asyncio.get_running_loop().create_future()
+        # Bounded all the same: a wake-up this code did not foresee costs a look, never a stuck socket.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._waiter), TRANSPORT_WAKE_SECONDS)
+
+    def release(self) -> None:
+        """Stop listening to the transport (the socket is closing), give it back the producer it
+        had, and wake a waiting sender."""
+        descriptor = self._descriptor() if self._registered else None
+        self._registered = False
+        if descriptor is not None and descriptor.producer is self:
+            descriptor.unregisterProducer()
+            if self._behind is not None and descriptor.connected:
+                descriptor.registerProducer(self._behind, True)
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    # Twisted's IPushProducer: the sender measures the buffer itself before every frame, so a pause
+    # needs nothing here; the resume is the word it waits for.
+    def pauseProducing(self) -> None:  # noqa: N802
+        if self._behind is not None:
+            self._behind.pauseProducing()
+
+    def resumeProducing(self) -> None:  # noqa: N802
+        if self._behind is not None:
+            self._behind.resumeProducing()
+        self._wake()
+
+    def stopProducing(self) -> None:  # noqa: N802
+        self._registered = False
+        if self._behind is not None:
+            self._behind.stopProducing()
+        self._wake()
+
+
+def transport_of(send: Callable) -> Transport | None:
+    """Return the Twisted transport behind daphne's ``send``; None elsewhere.
 
     Daphne gives an application ``send = partial(server.handle_reply, protocol)``;
     the protocol's transport (under a TLS wrapper, the transport beneath it) is a
@@ -68,16 +160,7 @@ def transport_buffer(send: Callable) -> Callable[[], int] | None:
     protocol = send.args[0] if isinstance(send, partial) and send.args else None
     if getattr(protocol, "transport", None) is None:
         return None
-
-    def buffered_bytes() -> int:
-        transport = protocol.transport
-        while transport is not None and not isinstance(transport, FileDescriptor):
-            transport = getattr(transport, "transport", None)
-        if transport is None:  # the connection is gone: nothing more will be buffered
-            return 0
-        return len(transport.dataBuffer) - transport.offset + transport._tempDataLen
-
-    return buffered_bytes
+    return Transport(protocol)
 
 
 class Outbox:
@@ -86,13 +169,13 @@ class Outbox:
     def __init__(
         self,
         send: Callable[[str], Awaitable[None]],
-        buffered_bytes: Callable[[], int] | None,
+        transport: Transport | None,
         on_overflow: Callable[[], None] = lambda: None,
         limit_chars: int = BACKLOG_LIMIT_CHARS,
     ) -> None:
         self.backlog_chars = 0
         self._send = send
-        self._buffered_bytes = buffered_bytes or (lambda: 0)
+        self._transport = transport
         self._on_overflow = on_overflow
         self._limit_chars = limit_chars
         self._frames: deque[tuple[str | None, str]] = deque()
@@ -141,6 +224,8 @@ class Outbox:
     def close(self) -> None:
         """Stop sending and forget the backlog (the socket went away)."""
         self._closed = True
+        if self._transport is not None:
+            self._transport.release()
         self._frames.clear()
         self.backlog_chars = 0
         if self._sender is not None:
@@ -160,18 +245,11 @@ class Outbox:
             self._sender = None
 
     async def _send_queued(self) -> None:
-        # Above the limit, one turn of the loop lets Twisted hand the kernel what it takes; while
-        # each turn shows the buffer shrinking the client is reading, and the sender keeps pace
-        # turn by turn; once a turn shows no progress, the client is behind and is polled instead.
-        buffered_before = TRANSPORT_BUFFER_LIMIT_BYTES * 2
         while self._frames:
-            buffered = self._buffered_bytes()
-            if buffered >= TRANSPORT_BUFFER_LIMIT_BYTES:
-                taking = buffered < buffered_before
-                buffered_before = buffered
-                await asyncio.sleep(0 if taking else TRANSPORT_POLL_SECONDS)
+            if self._transport is not None and self._transport.buffered() >= TRANSPORT_BUFFER_LIMIT_BYTES:
+                # The client is behind: wait until Twisted has handed the kernel what it holds.
+                await self._transport.room()
                 continue
-            buffered_before = TRANSPORT_BUFFER_LIMIT_BYTES * 2
             _, text = self._frames.popleft()
             self.backlog_chars -= len(text)
             try:
