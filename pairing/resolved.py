@@ -11,6 +11,7 @@ Entries are also bounded in age, so a session's row is read again now and then r
 
 from __future__ import annotations
 
+import asyncio
 import copy
 
 from django.db import connection
@@ -40,7 +41,7 @@ def cached_session(raw: str) -> DeviceSession | None | object:
     """
     if not tokens.is_session_token(raw or ""):
         return None
-    if connection.in_atomic_block:
+    if _in_transaction():
         # Inside a transaction the database is read: the cache cannot know its uncommitted
         # writes, and a revocation in it announces itself only once it commits.
         return _MISS
@@ -63,9 +64,23 @@ def session_for_token(raw: str) -> DeviceSession | None:
     # kept past it.
     stamp = dbversion.current()
     session = DeviceSession.objects.for_token(raw)
-    if stamp is not None and began == _generation and not connection.in_atomic_block:
+    if stamp is not None and began == _generation and not _in_transaction():
         _resolved.put(digest(raw), (stamp, session))
     return copy.copy(session) if session is not None else None
+
+
+def _in_transaction() -> bool:
+    """Return whether this thread is inside a database transaction.
+
+    The event loop's thread never is (Django runs no query there), and asking it for its
+    connection would build a whole DatabaseWrapper per request: each task is a context of
+    its own, and Django's connections are per context in async code.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return connection.in_atomic_block
+    return False
 
 
 def is_miss(value: object) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import errno
+import gc
 import ipaddress
 import logging
 import socket
@@ -22,6 +23,8 @@ from endpoints.listening import BindError
 from t3site.inbox import Inbox
 
 LISTEN_BACKLOG = 128
+# After this long, what first requests imported lazily is set aside too (_set_aside_what_lives_for_ever).
+WARMED_UP_SECONDS = 60
 
 logger = logging.getLogger("t3site.server")
 
@@ -249,12 +252,21 @@ def _with_close_reasons(protocol: type) -> type:
     return ClosingWithReason
 
 
-def _with_lean_inputs(server_class: type) -> type:
-    """Return daphne's Server, made to hand each connection's input to its application through a
-    t3site.inbox.Inbox instead of an asyncio.Queue: an open socket holds it for its whole life, and
-    the Queue was the largest part of what an idle socket costs (docs/benchmarks.md)."""
+def _lean(server_class: type) -> type:
+    """Return daphne's Server, made to keep less for each connection, and for less long.
 
-    class LeanInputs(server_class):
+    - A connection's input reaches its application through a t3site.inbox.Inbox, not an
+      asyncio.Queue: an open socket holds it for its whole life, and the Queue was the largest
+      part of what an idle socket cost.
+    - A connection whose application has finished is forgotten at once. Daphne forgets it in a
+      check once a second, so a server answering 2,000 requests a second held 2,000 finished
+      requests (their protocol, headers, task, timers) at any moment: they outlived the cycle
+      collector's young generations, and the full passes they brought on stopped the event loop
+      for tens of milliseconds (docs/benchmarks.md). One that ended with an exception is left to
+      daphne's check, which logs it.
+    """
+
+    class Lean(server_class):
         def create_application(self, protocol, scope):
             # daphne.server.Server.create_application (daphne 4.2), with an Inbox for the queue.
             assert "application_instance" not in self.connections[protocol]
@@ -263,10 +275,42 @@ def _with_lean_inputs(server_class: type) -> type:
             instance = self.application(scope=scope, receive=inputs.get, send=partial(self.handle_reply, protocol))
             if protocol not in self.connections:
                 return None
-            self.connections[protocol]["application_instance"] = asyncio.ensure_future(instance)
+            task = asyncio.ensure_future(instance)
+            self.connections[protocol]["application_instance"] = task
+            task.add_done_callback(lambda _task: self._forget_if_finished(protocol))
             return inputs
 
-    return LeanInputs
+        def protocol_disconnected(self, protocol):
+            if protocol not in self.connections:  # forgotten already: it had finished
+                return
+            super().protocol_disconnected(protocol)
+            self._forget_if_finished(protocol)
+
+        def _forget_if_finished(self, protocol) -> None:
+            details = self.connections.get(protocol)
+            if details is None or "disconnected" not in details:
+                return
+            task = details.get("application_instance")
+            if task is not None and (not task.done() or (not task.cancelled() and task.exception() is not None)):
+                return
+            del self.connections[protocol]
+
+    return Lean
+
+
+def _set_aside_what_lives_for_ever() -> None:
+    """Put what the process has built so far out of the cycle collector's reach (gc.freeze).
+
+    Modules, Django's apps and URL patterns, compiled templates: they live as long as the
+    process. Python's full collections look at every object still in reach, so with them
+    in, each full pass over this process stopped the event loop for about 100 ms (every
+    request in flight waited: the p99 of docs/benchmarks.md). Frozen, they are never looked
+    at again, and a pass looks at what requests and sockets made since. Called once the
+    server runs and again once first uses have loaded what is imported lazily; the few
+    objects of a request in flight at that moment are kept for good (a one-time cost).
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def run_daphne(
@@ -300,8 +344,10 @@ def run_daphne(
         server.ws_factory.protocol = _with_close_reasons(server.ws_factory.protocol)
         control.attach(reactor, server.http_factory, listener)
         reactor.callWhenRunning(on_started)
+        reactor.callWhenRunning(_set_aside_what_lives_for_ever)
+        reactor.callLater(WARMED_UP_SECONDS, _set_aside_what_lives_for_ever)
 
-    server = _with_lean_inputs(Server)(
+    server = _lean(Server)(
         application=get_default_application(),
         endpoints=["adopted"],
         signal_handlers=True,

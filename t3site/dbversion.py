@@ -23,7 +23,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from django.db import connections
+from django.conf import settings as django_settings
 
 _lock = threading.Lock()
 _connection: sqlite3.Connection | None = None
@@ -35,7 +35,10 @@ _opened = 0
 
 def _database_file() -> tuple[str, int] | None:
     """Return the file of the default database and its inode, or None when it is not an SQLite file."""
-    settings = connections["default"].settings_dict
+    # settings.DATABASES, not connections["default"]: in the event loop every task is a context of
+    # its own, and asking for its connection there builds a whole DatabaseWrapper per request.
+    # (Django's test set-up writes the test database's name into both.)
+    settings = django_settings.DATABASES["default"]
     if not settings["ENGINE"].endswith("sqlite3"):
         return None
     name = str(settings["NAME"])
