@@ -148,3 +148,21 @@ def test_it_sees_an_import_that_runs_back_up(tmp_path, module, target, line):
     (found,) = imports_of(module, path, set(project_modules()) | {target})
     assert found.target == target
     assert floor_of(app_of(target)) >= floor_of(app_of(module)) or found.local
+
+
+def test_no_test_module_imports_another():
+    # Helpers that several test modules need live in tests/support/ (and fixtures in a conftest):
+    # a test module imported by another runs its module-level code twice and ties the two together.
+    wrong = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        if "__pycache__" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names += [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            wrong += [
+                f"{path.relative_to(ROOT)}:{node.lineno} imports {name}"
+                for name in names
+                if name.startswith("tests.") and name.rsplit(".", 1)[-1].startswith("test_")
+            ]
+    assert wrong == []

@@ -54,6 +54,14 @@ def sshd(tmp_path_factory):
     running.stop()
 
 
+@pytest.fixture(scope="module")
+def known_hosts(sshd, tmp_path_factory):
+    """A known_hosts file that trusts only the suite's sshd."""
+    path = tmp_path_factory.mktemp("client") / "known_hosts"
+    path.write_text(sshd.host_public_key)
+    return path
+
+
 @pytest.fixture
 def remote(tmp_path):
     """A t3site base folder on the "remote" (this machine, installed from this checkout); its servers die after."""

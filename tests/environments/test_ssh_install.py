@@ -15,17 +15,17 @@ import psutil
 import pytest
 
 from environments.ssh.install import _pip_failure
-from tests.environments.test_ssh_launch import _env, _launch, _saved, known_hosts  # noqa: F401
 from tests.support.server import manage
+from tests.support.ssh_environments import known_hosts_env, launch_over_ssh, saved_environment
 from tests.support.sshd import start_sshd, stop_remote_servers
 
 INSTALL_TIMEOUT_SECONDS = 600
 
 
-def test_it_installs_t3site_from_scratch_then_launches_pairs_and_saves(sshd, known_hosts, tmp_path):  # noqa: F811
+def test_it_installs_t3site_from_scratch_then_launches_pairs_and_saves(sshd, known_hosts, tmp_path):
     home, remote = tmp_path / "local", tmp_path / "remote" / "t3site"
     try:
-        result = _launch(sshd, home, known_hosts, remote, "--install", timeout=INSTALL_TIMEOUT_SECONDS)
+        result = launch_over_ssh(sshd, home, known_hosts, remote, "--install", timeout=INSTALL_TIMEOUT_SECONDS)
         assert result.returncode == 0, result.stderr
         lines = result.stdout.splitlines()
         assert lines[0] == f"Installing t3site in {remote}/app on {psutil.Process().username()}@127.0.0.1:{sshd.port}."
@@ -34,7 +34,7 @@ def test_it_installs_t3site_from_scratch_then_launches_pairs_and_saves(sshd, kno
         assert "Started t3site there" in result.stdout
         assert (remote / "app" / "manage.py").is_file() and not (remote / "app").is_symlink()
         assert (remote / "app" / ".venv" / "bin" / "python").exists()
-        environment = _saved(home, known_hosts)
+        environment = saved_environment(home, known_hosts)
         assert environment["kind"] == "ssh" and environment["hasCredential"]
         assert environment["environmentId"] == (remote / "environment-id").read_text().strip()
     finally:
@@ -59,13 +59,15 @@ def test_no_python_311_on_the_remote_path_is_one_clear_error_naming_the_step(ssh
     known = tmp_path / "known_hosts"
     known.write_text(sshd_without_python.host_public_key)
     remote = tmp_path / "remote"
-    result = _launch(sshd_without_python, tmp_path / "local", known, remote, "--install")
+    result = launch_over_ssh(sshd_without_python, tmp_path / "local", known, remote, "--install")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     (line,) = result.stderr.strip().splitlines()
     assert "installing t3site failed at step 'find Python': no Python 3.11 or newer on 127.0.0.1's PATH" in line
     assert f"ssh -p {sshd_without_python.port} -i {sshd_without_python.client_key} " in line
     assert not (remote / "app").exists()
-    listed = manage(tmp_path / "local", "environments", "list", "--json", env=_env(tmp_path / "local", known))
+    listed = manage(
+        tmp_path / "local", "environments", "list", "--json", env=known_hosts_env(tmp_path / "local", known)
+    )
     assert json.loads(listed.stdout) == []
 
 

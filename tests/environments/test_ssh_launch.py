@@ -14,46 +14,16 @@ import psutil
 import pytest
 
 from environments.management.commands.environments import Command as EnvironmentsCommand
-from tests.support.server import ROOT, OutputReader, command_env, manage, start_server
+from tests.support.server import ROOT, OutputReader, start_server
+from tests.support.ssh_environments import known_hosts_env, launch_over_ssh, saved_environment
 from tests.support.sshd import install_remote, keygen, stop_remote_servers
 
 READY_SECONDS = 30
 
 
-@pytest.fixture(scope="module")
-def known_hosts(sshd, tmp_path_factory):
-    path = tmp_path_factory.mktemp("client") / "known_hosts"
-    path.write_text(sshd.host_public_key)
-    return path
-
-
-def _env(home, known_hosts):
-    env = command_env(home, T3SITE_SSH_KNOWN_HOSTS=str(known_hosts), T3SITE_SSH_CONFIG=str(home / "no-ssh-config"))
-    env.pop("SSH_AUTH_SOCK", None)  # only the test key, whatever agent the developer runs
-    return env
-
-
-def _launch(sshd, home, known_hosts, remote, *extra, identity=None, timeout=120):
-    args = [
-        "environments",
-        "ssh",
-        "127.0.0.1",
-        "--port",
-        str(sshd.port),
-        "--identity",
-        str(identity or sshd.client_key),
-    ]
-    return manage(home, *args, "--remote-dir", str(remote), *extra, env=_env(home, known_hosts), timeout=timeout)
-
-
 def _launch_state(remote) -> dict:
     (state,) = remote.glob("ssh-launch/*/state.json")
     return json.loads(state.read_text())
-
-
-def _saved(home, known_hosts) -> dict:
-    (environment,) = json.loads(manage(home, "environments", "list", "--json", env=_env(home, known_hosts)).stdout)
-    return environment
 
 
 def _credentials(home) -> dict:
@@ -70,7 +40,7 @@ def launched(sshd, known_hosts, tmp_path_factory):
     """One first launch per module: its local home, remote folder and command output."""
     home = tmp_path_factory.mktemp("local")
     remote = install_remote(tmp_path_factory.mktemp("remote") / "t3site")
-    result = _launch(sshd, home, known_hosts, remote)
+    result = launch_over_ssh(sshd, home, known_hosts, remote)
     yield home, remote, result
     stop_remote_servers(remote)
 
@@ -84,7 +54,7 @@ def test_first_launch_starts_a_managed_server_and_saves_the_environment(launched
     assert psutil.pid_exists(state["pid"])
     runtime = json.loads((remote / "server-runtime.json").read_text())
     assert runtime["pid"] == state["pid"] and runtime["bindHost"] == "127.0.0.1"
-    environment = _saved(home, known_hosts)
+    environment = saved_environment(home, known_hosts)
     assert environment["kind"] == "ssh"
     assert environment["ssh"] == {"host": "127.0.0.1", "port": sshd.port, "user": psutil.Process().username()}
     assert environment["httpBaseUrl"].startswith("http://127.0.0.1:")
@@ -98,28 +68,28 @@ def test_first_launch_starts_a_managed_server_and_saves_the_environment(launched
 
 def test_a_second_launch_reuses_the_server_keeps_the_port_and_mints_a_new_session(launched, sshd, known_hosts):
     home, remote, _ = launched
-    before, pid = _saved(home, known_hosts), _launch_state(remote)["pid"]
+    before, pid = saved_environment(home, known_hosts), _launch_state(remote)["pid"]
     token = _credentials(home)[before["environmentId"]]["sessionToken"]
-    result = _launch(sshd, home, known_hosts, remote)
+    result = launch_over_ssh(sshd, home, known_hosts, remote)
     assert result.returncode == 0, result.stderr
     assert "Reusing the t3site server running there" in result.stdout and "managed" in result.stdout
     assert _launch_state(remote)["pid"] == pid
-    after = _saved(home, known_hosts)
+    after = saved_environment(home, known_hosts)
     assert (after["id"], after["httpBaseUrl"]) == (before["id"], before["httpBaseUrl"])
     assert _credentials(home)[after["environmentId"]]["sessionToken"] != token
 
 
 def test_a_relaunch_picks_another_port_when_the_saved_one_is_taken(launched, sshd, known_hosts):
     home, remote, _ = launched
-    before = _saved(home, known_hosts)
+    before = saved_environment(home, known_hosts)
     saved_port = int(before["httpBaseUrl"].rsplit(":", 1)[1])
     with socket.socket() as squatter:
         squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # the last launch's connections linger
         squatter.bind(("127.0.0.1", saved_port))
         squatter.listen()
-        result = _launch(sshd, home, known_hosts, remote)
+        result = launch_over_ssh(sshd, home, known_hosts, remote)
     assert result.returncode == 0, result.stderr
-    after = _saved(home, known_hosts)
+    after = saved_environment(home, known_hosts)
     assert (after["id"], after["kind"], after["label"]) == (before["id"], "ssh", before["label"])
     assert after["httpBaseUrl"] != before["httpBaseUrl"]
 
@@ -146,11 +116,11 @@ def test_the_printed_forward_only_command_parses_with_the_port_it_needs(launched
 
 def test_forward_only_as_printed_keeps_the_saved_port_open_and_a_relaunch_pairs_through_it(launched, sshd, known_hosts):
     home, remote, first = launched
-    environment = _saved(home, known_hosts)
+    environment = saved_environment(home, known_hosts)
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "manage.py"), *_printed_forward_only(first.stdout)],
         cwd=ROOT,
-        env=_env(home, known_hosts),
+        env=known_hosts_env(home, known_hosts),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -159,9 +129,9 @@ def test_forward_only_as_printed_keeps_the_saved_port_open_and_a_relaunch_pairs_
     try:
         assert reader.wait_for(lambda lines: any("Forwarding" in line for line in lines), READY_SECONDS), reader.text()
         assert _descriptor(environment["httpBaseUrl"])["environmentId"] == environment["environmentId"]
-        relaunched = _launch(sshd, home, known_hosts, remote)
+        relaunched = launch_over_ssh(sshd, home, known_hosts, remote)
         assert relaunched.returncode == 0, relaunched.stderr
-        assert _saved(home, known_hosts)["httpBaseUrl"] == environment["httpBaseUrl"]
+        assert saved_environment(home, known_hosts)["httpBaseUrl"] == environment["httpBaseUrl"]
         assert _descriptor(environment["httpBaseUrl"])["environmentId"] == environment["environmentId"]
     finally:
         process.send_signal(2)
@@ -177,7 +147,7 @@ def test_concurrent_launches_to_one_target_start_one_server(sshd, known_hosts, t
         subprocess.Popen(
             [sys.executable, str(ROOT / "manage.py"), *args, "--remote-dir", str(remote)],
             cwd=ROOT,
-            env=_env(home, known_hosts),
+            env=known_hosts_env(home, known_hosts),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -189,7 +159,7 @@ def test_concurrent_launches_to_one_target_start_one_server(sshd, known_hosts, t
         assert [process.returncode for process in processes] == [0, 0], outputs
         assert sum("Started t3site there" in out for out, _ in outputs) == 1
         assert sum("Reusing" in out for out, _ in outputs) == 1
-        assert len({_saved(home, known_hosts)["environmentId"] for home in homes}) == 1
+        assert len({saved_environment(home, known_hosts)["environmentId"] for home in homes}) == 1
     finally:
         stop_remote_servers(remote)
 
@@ -198,7 +168,7 @@ def test_it_reuses_a_server_it_did_not_start_as_external(sshd, known_hosts, tmp_
     remote = install_remote(tmp_path / "remote")
     server = start_server(remote)
     try:
-        result = _launch(sshd, tmp_path / "local", known_hosts, remote)
+        result = launch_over_ssh(sshd, tmp_path / "local", known_hosts, remote)
         assert result.returncode == 0, result.stderr
         assert "external, so removing the environment leaves it running" in result.stdout
         state = _launch_state(remote)
@@ -213,7 +183,7 @@ def test_a_failed_start_shows_the_last_lines_of_the_remote_log(sshd, known_hosts
     app.mkdir(parents=True)
     (app / ".venv").symlink_to(ROOT / ".venv")
     (app / "manage.py").write_text("import sys\nprint('serve: the database is on fire')\nsys.exit(3)\n")
-    result = _launch(sshd, tmp_path / "local", known_hosts, remote)
+    result = launch_over_ssh(sshd, tmp_path / "local", known_hosts, remote)
     assert result.returncode == 1
     assert "t3site did not start: the server exited with status 3" in result.stderr
     assert "Last lines of the remote log:" in result.stderr
@@ -222,7 +192,7 @@ def test_a_failed_start_shows_the_last_lines_of_the_remote_log(sshd, known_hosts
 
 
 def test_a_missing_installation_is_reported_with_the_commands_that_fix_it(sshd, known_hosts, tmp_path):
-    result = _launch(sshd, tmp_path / "local", known_hosts, tmp_path / "empty")
+    result = launch_over_ssh(sshd, tmp_path / "local", known_hosts, tmp_path / "empty")
     assert result.returncode == 1
     assert f"t3site is not installed in {tmp_path / 'empty'}/app" in result.stderr
     # The printed commands log in as the launcher did: port, key and user.
@@ -234,7 +204,7 @@ def test_a_missing_installation_is_reported_with_the_commands_that_fix_it(sshd, 
 
 def test_it_refuses_an_unknown_host_key_showing_its_fingerprint(sshd, tmp_path):
     known_hosts = tmp_path / "known_hosts"
-    result = _launch(sshd, tmp_path / "local", known_hosts, tmp_path / "remote")
+    result = launch_over_ssh(sshd, tmp_path / "local", known_hosts, tmp_path / "remote")
     fingerprint = subprocess.run(
         ["ssh-keygen", "-lf", str(sshd.host_key.with_suffix(".pub"))], capture_output=True, text=True, check=True
     ).stdout.split()[1]
@@ -248,14 +218,14 @@ def test_it_refuses_a_changed_host_key(sshd, tmp_path):
     impostor = keygen(tmp_path / "impostor")
     known_hosts = tmp_path / "known_hosts"
     known_hosts.write_text(f"[127.0.0.1]:{sshd.port} " + " ".join(impostor.with_suffix(".pub").read_text().split()[:2]))
-    result = _launch(sshd, tmp_path / "local", known_hosts, tmp_path / "remote", "--accept-new-host-key")
+    result = launch_over_ssh(sshd, tmp_path / "local", known_hosts, tmp_path / "remote", "--accept-new-host-key")
     assert result.returncode == 1
     assert "has CHANGED" in result.stderr and "ssh-keygen -f" in result.stderr
 
 
 def test_it_says_permission_denied_for_a_key_the_server_does_not_accept(sshd, known_hosts, tmp_path):
     stranger = keygen(tmp_path / "stranger")
-    result = _launch(sshd, tmp_path / "local", known_hosts, tmp_path / "remote", identity=stranger)
+    result = launch_over_ssh(sshd, tmp_path / "local", known_hosts, tmp_path / "remote", identity=stranger)
     assert result.returncode == 1
     assert f"permission denied for {psutil.Process().username()}@127.0.0.1:{sshd.port}" in result.stderr
     assert str(stranger) in result.stderr and "Traceback" not in result.stderr

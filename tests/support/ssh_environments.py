@@ -12,6 +12,37 @@ FORWARD_OPENS_WITHIN_SECONDS = 30
 LAUNCH_TIMEOUT_SECONDS = 120
 
 
+def known_hosts_env(home, known_hosts):
+    """Return the environment of a local command run on ``home`` that trusts only ``known_hosts``
+    (no ssh config, no agent: only the test key, whatever the developer runs)."""
+    env = command_env(home, T3SITE_SSH_KNOWN_HOSTS=str(known_hosts), T3SITE_SSH_CONFIG=str(home / "no-ssh-config"))
+    env.pop("SSH_AUTH_SOCK", None)
+    return env
+
+
+def launch_over_ssh(sshd, home, known_hosts, remote, *extra, identity=None, timeout=LAUNCH_TIMEOUT_SECONDS):
+    """Run `environments ssh` against the suite's sshd with the test key; return the finished process."""
+    args = [
+        "environments",
+        "ssh",
+        "127.0.0.1",
+        "--port",
+        str(sshd.port),
+        "--identity",
+        str(identity or sshd.client_key),
+    ]
+    env = known_hosts_env(home, known_hosts)
+    return manage(home, *args, "--remote-dir", str(remote), *extra, env=env, timeout=timeout)
+
+
+def saved_environment(home, known_hosts) -> dict:
+    """Return the one environment saved on ``home``."""
+    (environment,) = json.loads(
+        manage(home, "environments", "list", "--json", env=known_hosts_env(home, known_hosts)).stdout
+    )
+    return environment
+
+
 def client_env_for(sshd, tmp_path):
     """Return a function giving the environment of a local command: the test's known_hosts, no ssh config or agent."""
     known_hosts = tmp_path / "known_hosts"
