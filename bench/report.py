@@ -7,9 +7,9 @@ import math
 import statistics
 from dataclasses import dataclass, field
 
-from bench.targets import RELAY_ADDED_P50_MS, RELAY_CAT_KEPT, Goal
+from bench.targets import GET_P99_MS, GET_RPS, IDLE_KIB, RELAY_ADDED_P50_MS, RELAY_CAT_KEPT, Goal
 
-TARGETS = ("limit", "jupyter", "t3site")
+TARGETS = ("limit", "floor", "jupyter", "t3site")
 
 
 @dataclass(frozen=True)
@@ -25,29 +25,27 @@ ROWS = (
     Row("cat_mbps", "terminal `cat` of a {cat_mib} MiB text file, MB/s", higher_is_better=True),
     Row("echo_p50_ms", "keystroke echo p50, ms"),
     Row("echo_p99_ms", "keystroke echo p99, ms"),
-    Row("get_rps", "authenticated trivial GET, 16 concurrent, req/s", higher_is_better=True),
+    Row("get_rps", "authenticated GET, 16 concurrent, req/s", higher_is_better=True, goal=GET_RPS),
     Row("get_p50_ms", "same, p50 ms"),
-    Row("get_p99_ms", "same, p99 ms"),
-    Row("connect_bearer_p50_ms", "WebSocket connect + auth + first answer p50, ms (t3site: bearer)"),
+    Row("get_p99_ms", "same, p99 ms", goal=GET_P99_MS),
+    Row("connect_bearer_p50_ms", "WebSocket connect+auth+answer p50 ms (bearer)"),
     Row("connect_ticket_p50_ms", "same (t3site: ticket fetched first)"),
-    Row("idle_kib", "{idle_sockets} idle sockets, KiB each"),
-    Row("idle_kept_kib", "RSS still grown once they are closed, KiB each"),
+    Row("idle_kib", "{idle_sockets} idle sockets, KiB each", goal=IDLE_KIB),
+    Row("idle_kept_kib", "RSS still grown once closed, KiB each"),
     Row("cold_start_s", "cold start to an authenticated 200, s"),
-    Row("revoke_p50_ms", "revocation from the CLI -> 4410, after the commit, p50 ms"),
+    Row("revoke_p50_ms", "CLI revocation -> 4410 after commit, p50 ms"),
     Row("revoke_max_ms", "same, max ms"),
     Row("pair_rps", "pairing exchanges, 16 concurrent, per s", higher_is_better=True),
-    Row("files_read_p50_ms", "`files.read` of a 1 MiB file, round trip p50 ms"),
+    Row("files_read_p50_ms", "`files.read` of 1 MiB, round trip p50 ms"),
     # Issue 13: a second t3site saved on the first; its /ws directly, and through the first's /via/<id>/ws.
-    Row("relay_probe_direct_p50_ms", "relay: `server.probe` round trip p50, ms, on the backend's /ws"),
-    Row("relay_probe_relayed_p50_ms", "same through the relay (/via/<id>/ws of another t3site)"),
-    Row("relay_probe_direct_p99_ms", "relay: `server.probe` round trip p99, ms, on the backend's /ws"),
+    Row("relay_probe_direct_p50_ms", "relay: `server.probe` p50 ms, backend's /ws"),
+    Row("relay_probe_relayed_p50_ms", "same through the relay (/via/<id>/ws)"),
+    Row("relay_probe_direct_p99_ms", "relay: `server.probe` p99 ms, backend's /ws"),
     Row("relay_probe_relayed_p99_ms", "same through the relay"),
-    Row("relay_added_p50_ms", "relay: p50 added to a `server.probe` round trip, ms", goal=RELAY_ADDED_P50_MS),
-    Row("relay_cat_direct_mbps", "relay: terminal `cat` of {cat_mib} MiB, twice, MB/s, on the backend's /ws",
-        higher_is_better=True),
+    Row("relay_added_p50_ms", "relay: p50 added to a `server.probe`, ms", goal=RELAY_ADDED_P50_MS),
+    Row("relay_cat_direct_mbps", "relay: `cat` {cat_mib} MiB x2, MB/s, backend's /ws", higher_is_better=True),
     Row("relay_cat_relayed_mbps", "same through the relay", higher_is_better=True),
-    Row("relay_cat_kept", "relay: `cat` throughput relayed / direct, same round", higher_is_better=True,
-        goal=RELAY_CAT_KEPT),
+    Row("relay_cat_kept", "relay: `cat` relayed / direct, same round", higher_is_better=True, goal=RELAY_CAT_KEPT),
 )  # fmt: skip
 
 
@@ -88,7 +86,7 @@ class Results:
         self.checks[check] = self.checks.get(check, 0) + amount
 
     def summary(self, sizes: dict) -> list[dict]:
-        """Return each row with its values per round, median, min, max and the t3site/Jupyter ratio."""
+        """Return each row with its values per round, median, min, max, the t3site/Jupyter ratio and its goal."""
         rows = []
         for row in ROWS:
             by_target = self.figures.get(row.key, {})
@@ -102,17 +100,34 @@ class Results:
                         "min": min(values),
                         "max": max(values),
                     }
-            if "t3site" in entry and "jupyter" in entry and entry["jupyter"]["median"]:
-                entry["ratio"] = entry["t3site"]["median"] / entry["jupyter"]["median"]
+            if "jupyter" in entry and entry["jupyter"]["median"]:
+                for target, key in (("t3site", "ratio"), ("floor", "floorRatio")):
+                    if target in entry:
+                        entry[key] = entry[target]["median"] / entry["jupyter"]["median"]
             if row.goal and "t3site" in entry:
-                entry["goal"] = {
-                    "value": row.goal.value,
-                    "atLeast": row.goal.at_least,
-                    "text": row.goal.text(),
-                    "met": row.goal.met(entry["t3site"]["median"]),
-                }
+                entry["goal"] = judge(row.goal, entry)
             rows.append(entry)
         return rows
+
+
+def judge(goal: Goal, entry: dict) -> dict:
+    """Say whether t3site's median meets ``goal`` and, for a goal relative to Jupyter, whether the floor's does.
+
+    The floor is the fixed stack alone: when its median misses the threshold, so must any server
+    built on that stack, whatever its own code does (``reachableOnFixedStack`` false).
+    """
+    judged = {"value": goal.value, "atLeast": goal.at_least, "text": goal.text()}
+    if goal.of_jupyter:
+        if "jupyter" not in entry:
+            return {**judged, "met": None}
+        jupyter = entry["jupyter"]["median"]
+        judged.update(ofJupyter=True, threshold=goal.threshold(jupyter))
+        judged["met"] = goal.met(entry["t3site"]["median"], jupyter)
+        if "floor" in entry:
+            judged["floor"] = entry["floor"]["median"]
+            judged["reachableOnFixedStack"] = goal.met(entry["floor"]["median"], jupyter)
+        return judged
+    return {**judged, "met": goal.met(entry["t3site"]["median"])}
 
 
 def dumps(value, depth: int = 0) -> str:
@@ -130,6 +145,8 @@ def dumps(value, depth: int = 0) -> str:
 
 
 def number(value: float) -> str:
+    if abs(value) >= 10_000:
+        return f"{value / 1000:.1f}k"  # the limit's req/s: keeps its column narrow
     if abs(value) >= 100:
         return f"{value:,.0f}"
     if abs(value) >= 10:
@@ -146,23 +163,49 @@ def spread(figure: dict | None) -> str:
 
 
 def verdict(entry: dict) -> str:
-    """Say the ratio and whether it puts t3site ahead, or whether t3site's median meets its goal: the last column."""
-    if "goal" in entry:
-        goal = entry["goal"]
-        return f"target {goal['text']}: {'met' if goal['met'] else 'NOT met'}"
+    """The last column: the ratio and whether it puts t3site ahead, with a goal's verdict if the row has one.
+
+    An absolute goal (the relay's) replaces the ratio; a goal relative to Jupyter (issue 12's)
+    follows it, and `goals_text` says what the floor makes of it.
+    """
+    goal = entry.get("goal")
+    if goal and not goal.get("ofJupyter"):
+        return f"goal {goal['text']}: {'met' if goal['met'] else 'NOT met'}"
     if "ratio" not in entry:
         return "-"
     ratio = entry["ratio"]
+    if goal:  # issue 12's: the threshold and the floor's verdict are in goals_text's lines under the table
+        return f"{ratio:.2f}x, {'met' if goal['met'] else 'NOT met'}"
     ahead = ratio > 1 if entry["higherIsBetter"] else ratio < 1
     return f"{ratio:.2f}x {'ahead' if ahead else 'behind'}"
 
 
+GOAL_NAMES = {"get_rps": "GET req/s", "get_p99_ms": "GET p99 ms", "idle_kib": "idle socket KiB"}
+
+
+def goals_text(rows: list[dict]) -> str:
+    """Issue 12's targets, one line each: the threshold, t3site's median, and whether the floor allows it."""
+    lines = ["Issue 12's targets in this run (medians; the floor is daphne + Channels alone, bench/floor_app.py):"]
+    for entry in rows:
+        goal = entry.get("goal")
+        if not goal or not goal.get("ofJupyter") or goal["met"] is None:
+            continue
+        line = (
+            f"- {GOAL_NAMES.get(entry['key'], entry['label'])}: target {goal['text']} = {number(goal['threshold'])}; "
+            f"t3site {number(entry['t3site']['median'])}: {'met' if goal['met'] else 'NOT met'}"
+        )
+        if "floor" in goal:
+            reachable = "reachable" if goal["reachableOnFixedStack"] else "NOT reachable"
+            line += f"; floor {number(goal['floor'])}: {reachable} on the fixed stack"
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def table(rows: list[dict]) -> str:
     """Return the rows as a Markdown table: median (min-max) across rounds, and the ratio of medians or the goal."""
-    header = ("workload", "machine limit", "Jupyter", "t3site", "t3site/Jupyter or target")
+    header = ("workload", "machine limit", "daphne+Channels floor", "Jupyter", "t3site", "t3site/Jupyter")
     lines = [header] + [
-        (entry["label"], spread(entry.get("limit")), spread(entry.get("jupyter")), spread(entry.get("t3site")),
-         verdict(entry))
+        (entry["label"], *(spread(entry.get(target)) for target in TARGETS), verdict(entry))
         for entry in rows
     ]  # fmt: skip
     widths = [max(len(line[column]) for line in lines) for column in range(len(header))]

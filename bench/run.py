@@ -1,13 +1,18 @@
-"""Run every workload against the machine's limits, Jupyter Server and t3site, in alternation.
+"""Run every workload on the machine's limits, the fixed stack's floor, Jupyter Server and t3site, alternating.
 
 t3site also runs a second server, saved on the first with `environments add`, for the relay rows
 (issue 13): the same workloads on that backend directly and through the first's /via/<id>/ws.
 
+The floor is stock daphne serving bench/floor_app.py (Channels and Django, nothing else): on the
+HTTP and socket rows it shows what the fixed stack of issue 12 allows.
+
 `make bench` runs `python -m bench` in .venv-bench (BENCH_ROUNDS rounds, default 3); `make
 bench-smoke` runs one tiny round (`--smoke`). Each round runs each workload on the limit first,
-then on both servers, whose order flips every round so neither always meets a warmer or a busier
-machine. It prints one table (median, min and max across rounds, ratio of medians) and writes
-every figure and sample, with the machine's core count, load and versions, to a JSON file.
+then on the floor and both servers, whose order reverses every round (floor, Jupyter, t3site;
+then t3site, Jupyter, floor) so none always meets a warmer or a busier machine. It prints one
+table (median, min and max across rounds, ratio of medians), issue 12's targets against t3site
+and the floor, and writes every figure and sample, with the machine's core count, load and
+versions, to a JSON file.
 
 Everything listens on 127.0.0.1 on free ports, in a temporary folder removed at the end; every
 server is stopped however the run ends; every loop and wait is bounded in count or time.
@@ -29,9 +34,9 @@ from pathlib import Path
 
 from bench import httpclient
 from bench.provenance import checkout, measured_commit, versions
-from bench.report import Results, dumps, table
+from bench.report import Results, dumps, goals_text, table
 from bench.t3site_only import add_project
-from bench.targets import BACKEND_HOME, HARNESS_ROOT, Jupyter, Limits, Relay, T3site
+from bench.targets import BACKEND_HOME, HARNESS_ROOT, Floor, Jupyter, Limits, Relay, T3site
 from bench.workloads import FULL, MIB, SMOKE, WORKLOADS, Context, Sizes
 
 RESULTS = HARNESS_ROOT / "bench" / "results"
@@ -86,15 +91,16 @@ async def measure(work: Path, root: Path, sizes: Sizes, rounds: int, results: Re
     started: list = []
     try:
         async with asyncio.timeout(SETUP_BUDGET_SECONDS):
-            starts = [Limits.start(work), Jupyter.start(work), T3site.start(work, root)]
-            limits, jupyter, t3site, backend = started = await start_all(
+            starts = [Limits.start(work), Floor.start(work), Jupyter.start(work), T3site.start(work, root)]
+            limits, floor, jupyter, t3site, backend = started = await start_all(
                 [*starts, T3site.start(work, root, BACKEND_HOME)]
             )
             relay = await Relay.join(t3site, backend)
             context = Context(sizes, results, cat_file, await add_project(t3site, str(project)), READ_FILE)
         for number in range(rounds):
             context.round_number = number
-            order = [limits, jupyter, t3site] if number % 2 == 0 else [limits, t3site, jupyter]
+            servers = [floor, jupyter, t3site] if number % 2 == 0 else [t3site, jupyter, floor]
+            order = [limits, *servers]
             for workload in WORKLOADS:
                 for target in [*order, relay]:
                     if not isinstance(target, workload.runs_on):
@@ -178,6 +184,8 @@ def main() -> None:
     machine = report["machine"]
     print()
     print(table(report["rows"]))
+    print()
+    print(goals_text(report["rows"]))
     print()
     print(
         f"{machine['cores']} cores, load average {machine['loadavgBefore'][0]:.2f} before and "
