@@ -178,7 +178,8 @@ class Outbox:
         self._transport = transport
         self._on_overflow = on_overflow
         self._limit_chars = limit_chars
-        self._frames: deque[tuple[str | None, str]] = deque()
+        # Made with the first frame: an empty deque is half a KiB, and most sockets sit idle.
+        self._frames: deque[tuple[str | None, str]] | None = None
         self._loop = asyncio.get_running_loop()
         # Made when someone waits for progress, and the sender task only while frames are queued:
         # an idle socket holds neither.
@@ -194,6 +195,8 @@ class Outbox:
         """Queue a frame; past the backlog limit, close this outbox and tell its owner instead."""
         if self._closed:
             return
+        if self._frames is None:
+            self._frames = deque()
         self._frames.append((tag, text))
         self.backlog_chars += len(text)
         if self._sender is None:
@@ -205,7 +208,7 @@ class Outbox:
 
     def drop(self, tag: str) -> None:
         """Forget the queued frames tagged ``tag`` (a terminal's output the client will get as scrollback)."""
-        kept = deque(item for item in self._frames if item[0] != tag)
+        kept = deque(item for item in self._frames or () if item[0] != tag)
         self.backlog_chars = sum(len(text) for _, text in kept)
         self._frames = kept
         self._made_progress()
@@ -226,7 +229,7 @@ class Outbox:
         self._closed = True
         if self._transport is not None:
             self._transport.release()
-        self._frames.clear()
+        self._frames = None
         self.backlog_chars = 0
         if self._sender is not None:
             self._sender.cancel()
@@ -243,6 +246,8 @@ class Outbox:
             await self._send_queued()
         finally:
             self._sender = None
+            if not self._frames:
+                self._frames = None  # an idle socket keeps no queue
 
     async def _send_queued(self) -> None:
         while self._frames:
