@@ -21,6 +21,7 @@ import contextlib
 import os
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 from django.conf import settings as django_settings
@@ -29,6 +30,11 @@ _lock = threading.Lock()
 _connection: sqlite3.Connection | None = None
 _path: str | None = None
 _inode: int | None = None
+# A file made again under the same name is noticed within this long (a stat per request cost more
+# than the pragma itself); a commit is seen at once, whatever this says.
+FILE_CHECK_SECONDS = 0.5
+# (name, when, (name, inode) or None): the last look at the file.
+_looked: tuple[str, float, tuple[str, int] | None] | None = None
 # Which connection a number came from: numbers of two connections are not comparable.
 _opened = 0
 
@@ -46,10 +52,16 @@ def _database_file() -> tuple[str, int] | None:
         # In-memory databases share a cache between connections, and SQLite does not count a
         # commit on a connection that shares this one's cache: the number would never move.
         return None
+    global _looked
+    now = time.monotonic()
+    if _looked is not None and _looked[0] == name and now - _looked[1] < FILE_CHECK_SECONDS:
+        return _looked[2]
     try:
-        return name, os.stat(name).st_ino
+        found = name, os.stat(name).st_ino
     except OSError:
-        return None
+        found = None
+    _looked = (name, now, found)
+    return found
 
 
 def _open(name: str) -> sqlite3.Connection:

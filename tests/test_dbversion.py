@@ -45,8 +45,9 @@ def test_a_commit_by_djangos_own_connection_moves_it_too():
     assert dbversion.current() != before
 
 
-def test_a_database_made_again_at_the_same_path_is_followed(tmp_path, settings):
+def test_a_database_made_again_at_the_same_path_is_followed(tmp_path, monkeypatch):
     # A connection to a deleted file would never see another commit: the stamp must not stand still.
+    monkeypatch.setattr(dbversion, "FILE_CHECK_SECONDS", 0.0)
     path = tmp_path / "again.sqlite3"
     sqlite3.connect(path).close()
     database = connection.settings_dict
