@@ -59,6 +59,11 @@ class Goal:
     value: float
     at_least: bool = False
     of_jupyter: bool = False
+    # Whether the floor's figure bounds what any server on the stack can do. A rate or a memory
+    # cost does; a p99 does not: it is the floor's own pauses (stock daphne keeps finished
+    # requests for its once-a-second check, and nothing is frozen out of the collector's way),
+    # which a server can cut, as t3site does.
+    floor_bounds: bool = True
 
     def threshold(self, jupyter: float | None = None) -> float:
         if not self.of_jupyter:
@@ -84,7 +89,7 @@ RELAY_CAT_KEPT = Goal(0.70, at_least=True)
 # figure: the "still grown once closed" row shows it). Judged on t3site, and on the floor
 # (`Floor`) for whether the fixed stack allows them.
 GET_RPS = Goal(1.2, at_least=True, of_jupyter=True)
-GET_P99_MS = Goal(1.0, of_jupyter=True)
+GET_P99_MS = Goal(1.0, of_jupyter=True, floor_bounds=False)
 IDLE_KIB = Goal(0.8, of_jupyter=True)
 
 
