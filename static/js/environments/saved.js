@@ -16,6 +16,11 @@ const LOGOUTS_KEY = "t3site.logouts";
 // A session unused this long has ended by itself (T3SITE_SESSION_IDLE_TTL's default): stop trying.
 const LOGOUT_GIVE_UP_MS = 30 * 24 * 3600 * 1000;
 
+// The `serve` process opens the forward of an SSH environment within seconds of starting (it checks
+// every 5 s): until then, a page looks again rather than call it unreachable.
+export const SSH_RECHECK_MS = 2000;
+export const SSH_RECHECKS = 10;
+
 export const WHERE_BROWSER = "browser";
 export const WHERE_SERVER = "server";
 export const WHERE_BOTH = "both";

@@ -12,14 +12,10 @@ import { pageUrl } from "../core/urls.js";
 import { messageFor } from "./messages.js";
 import { checkThroughRelay, relayBackend, sentence, viaHere } from "./relay.js";
 import {
-  appUrl, checkDescriptor, checkSession, listEnvironments, remove, rename, sessionHere, throughRelay, WHERE_BOTH,
-  WHERE_BROWSER,
+  appUrl, checkDescriptor, checkSession, listEnvironments, remove, rename, sessionHere, SSH_RECHECK_MS, SSH_RECHECKS,
+  throughRelay, WHERE_BOTH, WHERE_BROWSER,
 } from "./saved.js";
 
-// The `serve` process opens the forward of a new SSH environment within seconds (it checks every 5 s):
-// until then, look again rather than call it unreachable.
-const SSH_RECHECK_MS = 2000;
-const SSH_RECHECKS = 10;
 
 const WHERE_TEXT = {
   [WHERE_BROWSER]: "saved in this browser",

@@ -4,10 +4,13 @@
 // one backend. Like every entry (*-page.js) it stands above the apps it puts together: it hands
 // workspace the agents app's panel for a project's Agents tab.
 import { AgentsPanel } from "../agents/panel.js";
+import { byId } from "../core/dom.js";
 import { openTarget } from "./opening.js";
 import { showBlocked, WorkspaceApp } from "./shell.js";
 
-const target = await openTarget(new URLSearchParams(window.location.search).get("environment"));
+const target = await openTarget(new URLSearchParams(window.location.search).get("environment"), (text) => {
+  byId("app-message").textContent = text;
+});
 if (target.blocked) {
   showBlocked(target.blocked);
 } else {

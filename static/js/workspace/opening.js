@@ -9,7 +9,8 @@ import { Backend, PATHS } from "../core/api.js";
 import { reachOrReload } from "../core/csp.js";
 import { pageUrl } from "../core/urls.js";
 import {
-  backendFor, checkDescriptor, findEnvironment, markConnected, remove, savedInBrowser, throughRelay,
+  backendFor, checkDescriptor, findEnvironment, markConnected, remove, savedInBrowser, SSH_RECHECK_MS, SSH_RECHECKS,
+  throughRelay,
 } from "../environments/saved.js";
 import { messageFor } from "../environments/messages.js";
 import { checkThroughRelay, relayBackend, sentence, viaHere } from "../environments/relay.js";
@@ -20,7 +21,8 @@ const pairAgainUrl = (httpBaseUrl) => `${pageUrl("pair")}?host=${encodeURICompon
 const hostOf = (httpBaseUrl) => httpBaseUrl.replace(/^https?:\/\//, "");
 
 // → { backend, options } for WorkspaceApp, or { blocked: { place, pill, title, next, links } }.
-export async function openTarget(environmentId) {
+// `waiting(text)` is told what the page waits for, while it does.
+export async function openTarget(environmentId, waiting = () => {}) {
   if (environmentId === null) {
     return { backend: new Backend(), options: { place: { label: "", host: window.location.host } } };
   }
@@ -34,7 +36,7 @@ export async function openTarget(environmentId) {
       "This environment is not saved in this browser.",
       "Browser storage belongs to one address: open it from the list of saved environments here, or pair with it again.");
   }
-  if (throughRelay(environment)) return openThroughRelay(environment);
+  if (throughRelay(environment)) return openThroughRelay(environment, waiting);
   if (!reachOrReload([environment.httpBaseUrl])) return new Promise(() => {});
   const place = { label: environment.label, host: hostOf(environment.httpBaseUrl) };
   const pairAgain = { href: pairAgainUrl(environment.httpBaseUrl), text: "Pair again" };
@@ -72,9 +74,17 @@ export async function openTarget(environmentId) {
 
 // This server opens the environment with the credential it holds; the device's own scopes here still
 // bound what it may do there. Pairing this browser is never the answer to a problem on this path.
-async function openThroughRelay(environment) {
+async function openThroughRelay(environment, waiting) {
   const place = { label: environment.label, host: viaHere() };
-  const check = await checkThroughRelay(environment);
+  let check = await checkThroughRelay(environment);
+  // Right after this server starts, an SSH environment's forward is not open yet: wait for it, as the
+  // saved environments page does, rather than call the machine unreachable.
+  for (let left = SSH_RECHECKS; check.status === "unreachable" && environment.kind === "ssh" && left > 0; left -= 1) {
+    waiting(`Waiting for this server to open its SSH forward to ${environment.label}…`);
+    await new Promise((resolve) => { setTimeout(resolve, SSH_RECHECK_MS); });
+    check = await checkThroughRelay(environment);
+  }
+  waiting("");
   if (check.status === "changed") {
     const { label, environmentId: found } = check.descriptor;
     return blocked(place, "environment changed",
@@ -84,7 +94,7 @@ async function openThroughRelay(environment) {
   }
   if (check.status === "unreachable") {
     return blocked(place, "unreachable", `${environment.label} cannot be reached through this server.`,
-      sentence(check.message));
+      sentence(check.message), { href: window.location.href, text: "Try again" });
   }
   return { backend: relayBackend(environment), options: { place } };
 }
