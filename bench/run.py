@@ -128,6 +128,8 @@ async def run(arguments: argparse.Namespace) -> dict:
     results = Results()
     load_before = _loadavg()
     began = datetime.now(UTC)
+    # Before the servers start: the commit they run (others may commit while the rounds go on).
+    measured = measured_commit(HARNESS_ROOT, arguments.ref)
     with tempfile.TemporaryDirectory(prefix="t3site-bench-") as tmp:
         work = Path(tmp)
         root = checkout(arguments.ref, work / "t3site") if arguments.ref else HARNESS_ROOT
@@ -150,7 +152,7 @@ async def run(arguments: argparse.Namespace) -> dict:
             "platform": platform.platform(),
         },
         "versions": versions(),
-        "t3site": {**t3site, **measured_commit(HARNESS_ROOT, arguments.ref)},
+        "t3site": {**t3site, **measured},
         "rows": results.summary(sizes_dict),
         "checks": results.checks,
         "samples": results.samples,
