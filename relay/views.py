@@ -7,11 +7,27 @@ offer before it opens one.
 
 from __future__ import annotations
 
+import logging
+
 from environments.backend_pairing import BackendError, fetch_descriptor, session_scopes
 from pairing.decorators import session_required
 from relay import upstream
 from t3site.clock import iso
 from t3site.http import answer, error, open_cors
+
+logger = logging.getLogger("t3site.relay")
+
+
+def _unreachable(exc: BackendError):
+    """Answer 502 for a backend that cannot be reached now: an expected state, not a server fault.
+
+    Django logs every 5xx answer as an ERROR (django.request); pages ask while an SSH forward is
+    still opening, every 2 s, and each would log one. Marked as logged, it says it once, at INFO.
+    """
+    logger.info("relay: %s", exc)
+    response = error("backend_unreachable", str(exc), 502)
+    response._has_been_logged = True  # django.utils.log.log_response's own mark for "already logged"
+    return response
 
 
 def _not_found(environment_id: str):
@@ -28,7 +44,7 @@ def descriptor(request, environment_id: str):
     try:
         return answer(fetch_descriptor(found.http_base_url))
     except BackendError as exc:
-        return error("backend_unreachable", str(exc), 502)
+        return _unreachable(exc)
 
 
 @open_cors("GET, OPTIONS")
@@ -46,7 +62,7 @@ def session(request, environment_id: str):
     try:
         held = session_scopes(found.http_base_url, found.token)
     except BackendError as exc:
-        return error("backend_unreachable", str(exc), 502)
+        return _unreachable(exc)
     device = request.device_session
     return answer(
         {

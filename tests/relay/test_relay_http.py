@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from environments.models import Environment
@@ -79,7 +81,7 @@ def test_the_relayed_session_of_an_environment_this_server_cannot_relay_is_404(c
 
 
 def test_the_relayed_session_of_an_unreachable_backend_is_502_and_says_why(
-    client, client_device, settings, tmp_path, unused_port
+    client, client_device, settings, tmp_path, unused_port, caplog
 ):
     settings.T3SITE_HOME = tmp_path
     Environment.objects.save_paired(
@@ -88,10 +90,15 @@ def test_the_relayed_session_of_an_unreachable_backend_is_502_and_says_why(
         ws_base_url=f"ws://127.0.0.1:{unused_port}",
         session_token="t3s_" + "a" * 43,
     )
-    response = _relayed_session(client, client_device, "gone")
+    with caplog.at_level(logging.INFO):
+        response = _relayed_session(client, client_device, "gone")
     assert response.status_code == 502
     problem = response.json()["error"]
     assert problem["code"] == "backend_unreachable" and "Connection refused" in problem["message"], problem
+    # An expected state (a forward still opening is asked every 2 s), said once at INFO, not an ERROR.
+    loggers = ("django.request", "t3site.relay")
+    said = [(record.name, record.levelname) for record in caplog.records if record.name in loggers]
+    assert said == [("t3site.relay", "INFO")], said
 
 
 def test_the_relayed_session_says_when_the_backend_refuses_the_saved_credential(
