@@ -208,8 +208,15 @@ export class TerminalsView {
 // client may send [shell, "-c", line] itself: either way the line, not the shell, is what was asked for.
 const SHELL_LINE_FLAGS = new Set(["-c", "-lc"]);
 
+// A terminal opened with no command runs the user's shell alone (`$SHELL -l`): its tab says "shell",
+// before and after a reattach, whichever shell that is.
+const SHELLS = new Set(["sh", "bash", "zsh", "fish", "dash", "ksh", "tcsh", "csh"]);
+const SHELL_ALONE_FLAGS = new Set(["-l", "--login", "-i"]);
+
 function commandOf(argv) {
   if (!argv || !argv.length) return "shell";
   if (SHELL_LINE_FLAGS.has(argv[1]) && argv[2]?.trim()) return argv[2].trim();
-  return argv[0].split("/").pop();
+  const program = argv[0].split("/").pop();
+  const alone = argv.length === 1 || (argv.length === 2 && SHELL_ALONE_FLAGS.has(argv[1]));
+  return alone && SHELLS.has(program) ? "shell" : program;
 }
