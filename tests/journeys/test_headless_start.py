@@ -27,7 +27,7 @@ def test_a_phone_opens_the_printed_pairing_url_runs_a_command_and_finds_it_again
 
     phone.taps("#project-list [data-project-id]")
     phone.taps_text("New terminal")
-    phone.sees_in("#terminal-tabs", "shop")
+    phone.sees_in("#terminal-tabs", "shop · shell")
     phone.types_in_the_terminal("echo hello-$((6*7))")
     phone.sees_in_the_terminal("hello-42", after="echo hello-$((6*7))")
 
@@ -37,7 +37,7 @@ def test_a_phone_opens_the_printed_pairing_url_runs_a_command_and_finds_it_again
     phone.opens(server.base_url + "/")
     phone.sees("shop")
     phone.taps("#tab-terminals")
-    phone.sees_in("#terminal-tabs", "shop")
+    phone.sees_in("#terminal-tabs", "shop · shell")  # the same name as before, not the shell's program
     phone.sees_in_the_terminal("hello-42", after="echo hello-$((6*7))")
     phone.types_in_the_terminal("echo back-$((2*21))")
     phone.sees_in_the_terminal("back-42", after="echo back-$((2*21))")
