@@ -52,10 +52,17 @@ class Person:
             element = self.driver.find_element(self.by.CSS_SELECTOR, selector)
             if not (element.is_displayed() and element.is_enabled()):
                 return False
-            element.click()
+            self._tap(element)
             return True
 
         wait_for(attempt, timeout=timeout, message=f"{selector} to be tappable")
+
+    def _tap(self, element) -> None:
+        # A person scrolls what they want to tap into the middle of the screen first. WebDriver
+        # scrolls it just into view, which after a reload that kept the scroll position can leave
+        # it under the page's sticky header bar, and the header takes the click.
+        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+        element.click()
 
     def taps_text(self, text: str, selector: str = "button, a") -> None:
         """Tap the shown button or link whose text is ``text``."""
@@ -63,7 +70,7 @@ class Person:
         def attempt() -> bool:
             for element in self.driver.find_elements(self.by.CSS_SELECTOR, selector):
                 if element.is_displayed() and element.is_enabled() and element.text.strip() == text:
-                    element.click()
+                    self._tap(element)
                     return True
             return False
 
