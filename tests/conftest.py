@@ -15,6 +15,19 @@ from tests.support.server import start_server
 os.environ.setdefault("PYENV_REHASH_TIMEOUT", "1")
 
 
+def pytest_addoption(parser, pluginmanager):
+    """Let `-p no:xdist` run the suite serially although pyproject's addopts ask for xdist's workers.
+
+    Without the plugin nothing knows addopts' `-n` and `--dist`, and pytest would stop at them:
+    accept them here and do nothing with them. (`-n0` is the other way to run serially.)
+    """
+    if not pluginmanager.has_plugin("xdist"):
+        group = parser.getgroup("xdist", "pytest-xdist is disabled (-p no:xdist): these options are ignored")
+        # _addoption: pytest reserves lowercase short options to plugins, and xdist registers `-n` so too.
+        group._addoption("-n", "--numprocesses", dest="numprocesses", default=None)
+        group.addoption("--dist", dest="dist", default="no")
+
+
 @dataclass
 class Device:
     """A paired device: its session row and the bearer token it holds."""

@@ -4,6 +4,10 @@ import os
 import tempfile
 
 os.environ.setdefault("T3SITE_HOME", tempfile.mkdtemp(prefix="t3site-test-"))
+if worker := os.environ.get("PYTEST_XDIST_WORKER"):
+    # Under pytest-xdist each worker inherits the T3SITE_HOME above from the controller: give each
+    # its own folder inside it, so no two workers share a database, a secret or the files of that home.
+    os.environ["T3SITE_HOME"] = os.path.join(os.environ["T3SITE_HOME"], worker)
 
 from t3site.settings import *  # noqa: E402,F403
 from t3site.settings import DATABASES, T3SITE_HOME  # noqa: E402

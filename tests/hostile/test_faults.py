@@ -192,7 +192,9 @@ def test_a_kill_during_large_writes_leaves_each_file_old_or_new_no_temporary_fil
     for name in names:
         (folder / name).write_text(OLD)
     # A terminal whose programs outlive its server: one in a session of its own, one ignoring SIGHUP.
-    marks = [f"{100_000 + os.getpid() % 10_000}.{n}" for n in (1, 2, 3)]
+    # Found among every process of the machine by these arguments: the pid makes them this test run's own,
+    # whatever another xdist worker or another checkout's suite runs at the same time.
+    marks = [f"{100_000 + os.getpid()}.{n}" for n in (1, 2, 3)]
     line = f"setsid sleep {marks[0]} & nohup sleep {marks[1]} >/dev/null 2>&1 & exec sleep {marks[2]}"
 
     with ExitStack() as cleanup:

@@ -21,6 +21,7 @@ def test_a_labelled_link_names_the_tablet_everywhere_until_the_admin_revokes_it(
     owner.opens(server.printed["Pairing URL"])
     owner.sees("Projects")
     owner.taps_text("Connections")
+    owner.sees("only this machine can connect")  # the endpoints have loaded: a link needs one of them
     owner.types("#link-label", "Kitchen tablet")
     owner.taps_text("Create link")
     owner.sees("One use, until")

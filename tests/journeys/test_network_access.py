@@ -7,6 +7,7 @@ import socket
 import pytest
 
 from endpoints.interfaces import preferred_address
+from tests.support.browser import wait_for
 
 # The tablet "on the LAN" is a browser whose connections to the LAN address are carried to this
 # loopback address instead: it answers only while the server listens on every interface, as the
@@ -39,7 +40,8 @@ def test_the_owner_allows_other_devices_pairs_a_tablet_over_the_lan_and_turns_ac
     owner.types("#link-label", "kitchen tablet")
     owner.taps_text("Create link")
     owner.sees("One use, until")
-    assert owner.is_shown("#link-qr"), "a LAN link comes with a QR code to scan"
+    # The page asks the server for the QR code once the link is shown: it comes a request later.
+    wait_for(lambda: owner.is_shown("#link-qr"), message="the QR code that a LAN link comes with")
     link = owner.driver.find_element(owner.by.ID, "link-url").get_attribute("value")
     assert link.startswith(f"http://{lan}:{port}/pair#token="), link
 

@@ -133,6 +133,8 @@ def test_the_pages_work_under_the_policy_without_a_single_violation(server, back
         # The Connections page: a link, and a QR code shown as the page shows it, from a blob: URL (this
         # server listens on loopback only, so the page itself offers no QR: a phone cannot use loopback).
         browser.get(f"{server.base_url}/settings/connections/")
+        # The button works before the page has loaded the endpoints; a link needs one chosen.
+        wait_for(lambda: browser.find_element(By.ID, "link-endpoint").get_attribute("value"), message="an endpoint")
         click(browser, "#link-create")
         wait_for(lambda: browser.find_element(By.ID, "link-url").get_attribute("value"), message="the link")
         assert browser.execute_async_script(SHOW_A_QR_CODE) > 0

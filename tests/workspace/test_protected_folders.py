@@ -34,7 +34,12 @@ def home(tmp_path, monkeypatch):
     return folder
 
 
-SERVER_FOLDERS = [str(settings.T3SITE_HOME), str(settings.BASE_DIR), str(Path(settings.BASE_DIR) / "workspace")]
+# Named, not shown by path: T3SITE_HOME differs between pytest-xdist's workers, which must collect the same ids.
+SERVER_FOLDERS = [
+    pytest.param(str(settings.T3SITE_HOME), id="T3SITE_HOME"),
+    pytest.param(str(settings.BASE_DIR), id="BASE_DIR"),
+    pytest.param(str(Path(settings.BASE_DIR) / "workspace"), id="BASE_DIR/workspace"),
+]
 SYSTEM_FOLDERS = ["/", "/proc", "/proc/self", "/sys/kernel", "/dev"]
 HOME_PLACES = ["~", "~/.ssh", "~/.config", "~/.config/git", "~/.gnupg", "~/.aws", "~/.local/share/keyrings"]
 
@@ -137,8 +142,8 @@ def test_the_folder_picker_lists_protected_folders_but_marks_them_not_addable(ow
 @pytest.mark.parametrize(
     "path",
     [
-        str(Path(settings.T3SITE_HOME) / "planted"),
-        str(Path(settings.BASE_DIR) / "planted"),
+        pytest.param(str(Path(settings.T3SITE_HOME) / "planted"), id="T3SITE_HOME/planted"),
+        pytest.param(str(Path(settings.BASE_DIR) / "planted"), id="BASE_DIR/planted"),
         "~/.config/planted",
         "~/.ssh/planted",
         "/proc/planted",

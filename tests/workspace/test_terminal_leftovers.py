@@ -15,6 +15,7 @@ import signal
 import sqlite3
 import subprocess
 import time
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -198,8 +199,10 @@ def test_a_terminal_of_a_server_started_under_nohup_gets_default_signal_handling
 def test_ending_leftovers_signals_only_processes_marked_by_a_terminal_whose_server_died(tmp_path):
     dead = subprocess.Popen(["true"])
     dead.wait()
-    orphaned = TerminalRecord.objects.create(id="orphaned", cwd=str(tmp_path), pid=dead.pid, server_pid=dead.pid)
-    live = TerminalRecord.objects.create(id="live", cwd=str(tmp_path), server_pid=os.getpid())
+    # Random ids, as terminals have: end_leftovers looks at every process of this user on the machine, and
+    # fixed ones would match the sleepers of this same test run at the same time by another worker or checkout.
+    orphaned = TerminalRecord.objects.create(id=uuid.uuid4().hex, cwd=str(tmp_path), pid=dead.pid, server_pid=dead.pid)
+    live = TerminalRecord.objects.create(id=uuid.uuid4().hex, cwd=str(tmp_path), server_pid=os.getpid())
     left, kept, unmarked = (
         sleeper(**{process.MARKER_ENV: orphaned.id}),
         sleeper(**{process.MARKER_ENV: live.id}),
