@@ -24,6 +24,7 @@ from websockets.sync.client import connect
 
 from tests.support.server import RunningServer, command_env, manage, start_server
 from tests.support.terminals import FRAME_TIMEOUT_SECONDS, gone, wait_until_gone
+from tests.support.waiting import eventually
 from workspace.models import TerminalRecord
 from workspace.terminals import process
 
@@ -152,9 +153,13 @@ def test_the_next_server_ends_what_terminals_of_a_killed_server_left_running(tmp
             time.sleep(0.05)
         assert [pid for pid in leftovers if not gone(pid)] == []
         assert not gone(unrelated.pid) and not gone(foreign.pid)
-        with sqlite3.connect(home / "db.sqlite3") as database:
-            rows = database.execute("SELECT id, exited_at IS NOT NULL FROM workspace_terminalrecord").fetchall()
-        assert rows == [(terminal_id, 1)]
+
+        def records() -> list[tuple[str, int]]:
+            with sqlite3.connect(home / "db.sqlite3") as database:
+                return database.execute("SELECT id, exited_at IS NOT NULL FROM workspace_terminalrecord").fetchall()
+
+        # The record is marked once the processes are confirmed gone: a moment after the last one goes.
+        assert eventually(lambda: records() == [(terminal_id, 1)], LEFTOVERS_TIMEOUT_SECONDS), records()
         assert "Traceback" not in second.output
     finally:
         end(leftovers)
