@@ -18,8 +18,21 @@ const LOGOUT_GIVE_UP_MS = 30 * 24 * 3600 * 1000;
 
 // The `serve` process opens the forward of an SSH environment within seconds of starting (it checks
 // every 5 s): until then, a page looks again rather than call it unreachable.
-export const SSH_RECHECK_MS = 2000;
-export const SSH_RECHECKS = 10;
+const SSH_RECHECK_MS = 2000;
+const SSH_RECHECKS = 10;
+
+// Return `check()`'s finding for the environment, looked at again while an SSH environment's forward is
+// still opening: `waiting()` is called before each wait; `stillWanted()` false stops looking (its row went).
+export async function checkPastForwarding(environment, check, waiting, stillWanted = () => true) {
+  let found = await check();
+  for (let left = SSH_RECHECKS; left > 0 && found.status === "unreachable" && environment.kind === "ssh"
+    && stillWanted(); left -= 1) {
+    waiting();
+    await new Promise((resolve) => { setTimeout(resolve, SSH_RECHECK_MS); });
+    found = await check();
+  }
+  return found;
+}
 
 export const WHERE_BROWSER = "browser";
 export const WHERE_SERVER = "server";

@@ -12,7 +12,7 @@ import { pageUrl } from "../core/urls.js";
 import { messageFor } from "./messages.js";
 import { checkThroughRelay, relayBackend, sentence, viaHere } from "./relay.js";
 import {
-  appUrl, checkDescriptor, checkSession, listEnvironments, remove, rename, sessionHere, SSH_RECHECK_MS, SSH_RECHECKS,
+  appUrl, checkDescriptor, checkPastForwarding, checkSession, listEnvironments, remove, rename, sessionHere,
   throughRelay, WHERE_BOTH, WHERE_BROWSER,
 } from "./saved.js";
 
@@ -145,21 +145,17 @@ export class Switcher {
   }
 }
 
-// An SSH environment whose forward `serve` has not opened yet: say so and look again, a few times.
-function forwarding(environment, found, fields, recheck, again) {
-  if (found.status !== "unreachable" || environment.kind !== "ssh" || recheck <= 0 || !fields.state.isConnected) {
-    return false;
-  }
-  show(fields.state, "forwarding…", "warn");
-  fields.detail.textContent = "Waiting for this server to open its SSH forward.";
-  setTimeout(() => again(recheck - 1), SSH_RECHECK_MS);
-  return true;
+// Check one row, saying "forwarding…" while an SSH environment's forward is not open yet.
+function checkRow(environment, fields, check) {
+  return checkPastForwarding(environment, check, () => {
+    show(fields.state, "forwarding…", "warn");
+    fields.detail.textContent = "Waiting for this server to open its SSH forward.";
+  }, () => fields.state.isConnected);
 }
 
 // Fill in "reachable · through this server", "descriptor changed" or "unreachable", asking this server.
-async function checkRelayed(environment, fields, recheck = SSH_RECHECKS) {
-  const found = await checkThroughRelay(environment);
-  if (forwarding(environment, found, fields, recheck, (left) => checkRelayed(environment, fields, left))) return;
+async function checkRelayed(environment, fields) {
+  const found = await checkRow(environment, fields, () => checkThroughRelay(environment));
   if (found.status === "unreachable") {
     show(fields.state, "unreachable", "bad");
     // Why, in this server's words: the backend is not "pair again" away, whatever happened to it.
@@ -196,9 +192,8 @@ async function checkRelayed(environment, fields, recheck = SSH_RECHECKS) {
 }
 
 // Fill in "reachable · paired", "descriptor changed" or "unreachable" for one row, asking the backend.
-async function checkDirect(environment, fields, recheck = SSH_RECHECKS) {
-  const found = await checkDescriptor(environment);
-  if (forwarding(environment, found, fields, recheck, (left) => checkDirect(environment, fields, left))) return;
+async function checkDirect(environment, fields) {
+  const found = await checkRow(environment, fields, () => checkDescriptor(environment));
   if (found.status === "unreachable") {
     show(fields.state, "unreachable", "bad");
     const { title, next } = messageFor({ code: found.reason, host: environment.httpBaseUrl });

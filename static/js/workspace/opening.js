@@ -9,7 +9,7 @@ import { Backend, PATHS } from "../core/api.js";
 import { reachOrReload } from "../core/csp.js";
 import { pageUrl } from "../core/urls.js";
 import {
-  backendFor, checkDescriptor, findEnvironment, markConnected, remove, savedInBrowser, SSH_RECHECK_MS, SSH_RECHECKS,
+  backendFor, checkDescriptor, checkPastForwarding, findEnvironment, markConnected, remove, savedInBrowser,
   throughRelay,
 } from "../environments/saved.js";
 import { messageFor } from "../environments/messages.js";
@@ -76,14 +76,10 @@ export async function openTarget(environmentId, waiting = () => {}) {
 // bound what it may do there. Pairing this browser is never the answer to a problem on this path.
 async function openThroughRelay(environment, waiting) {
   const place = { label: environment.label, host: viaHere() };
-  let check = await checkThroughRelay(environment);
   // Right after this server starts, an SSH environment's forward is not open yet: wait for it, as the
   // saved environments page does, rather than call the machine unreachable.
-  for (let left = SSH_RECHECKS; check.status === "unreachable" && environment.kind === "ssh" && left > 0; left -= 1) {
-    waiting(`Waiting for this server to open its SSH forward to ${environment.label}…`);
-    await new Promise((resolve) => { setTimeout(resolve, SSH_RECHECK_MS); });
-    check = await checkThroughRelay(environment);
-  }
+  const check = await checkPastForwarding(environment, () => checkThroughRelay(environment),
+    () => waiting(`Waiting for this server to open its SSH forward to ${environment.label}…`));
   waiting("");
   if (check.status === "changed") {
     const { label, environmentId: found } = check.descriptor;
