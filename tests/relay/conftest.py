@@ -89,3 +89,29 @@ def relayed(backend, settings, tmp_path) -> Saved:
         session_id=paired.session_id,
     )
     return Saved(environment, paired)
+
+
+@pytest.fixture
+def browser_only() -> str:
+    """An environment a browser saved on this server without a credential: nothing this server can relay."""
+    from environments.models import Environment
+
+    Environment.objects.save_paired(
+        environment_id="browser-only", http_base_url="http://127.0.0.1:9", ws_base_url="ws://127.0.0.1:9"
+    )
+    return "browser-only"
+
+
+@pytest.fixture
+def gone(settings, tmp_path, unused_port) -> str:  # noqa: F811 (the unused_port fixture imported above)
+    """An environment saved with a credential, whose backend no longer answers (a refused port)."""
+    from environments.models import Environment
+
+    settings.T3SITE_HOME = tmp_path
+    Environment.objects.save_paired(
+        environment_id="gone",
+        http_base_url=f"http://127.0.0.1:{unused_port}",
+        ws_base_url=f"ws://127.0.0.1:{unused_port}",
+        session_token="t3s_" + "a" * 43,
+    )
+    return "gone"

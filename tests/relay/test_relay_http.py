@@ -6,7 +6,6 @@ import logging
 
 import pytest
 
-from environments.models import Environment
 from tests.support.http import request
 
 pytestmark = pytest.mark.django_db
@@ -23,19 +22,15 @@ def test_the_relayed_descriptor_needs_a_session_here(client, relayed):
     assert response.status_code == 401 and response.json()["error"]["code"] == "unauthenticated"
 
 
-def test_the_descriptor_of_an_environment_this_server_cannot_relay_is_404(client, client_device):
-    Environment.objects.save_paired(
-        environment_id="browser-only", http_base_url="http://127.0.0.1:9", ws_base_url="ws://127.0.0.1:9"
-    )
+def test_the_descriptor_of_an_environment_this_server_cannot_relay_is_404(client, client_device, browser_only):
     for key in ("browser-only", "never-saved"):
         response = client.get(f"/via/{key}/.well-known/t3/environment", **client_device.auth)
         assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
 
 
-def test_the_listing_marks_only_the_environments_this_server_holds_a_credential_for(client, client_device, relayed):
-    Environment.objects.save_paired(
-        environment_id="browser-only", http_base_url="http://127.0.0.1:9", ws_base_url="ws://127.0.0.1:9"
-    )
+def test_the_listing_marks_only_the_environments_this_server_holds_a_credential_for(
+    client, client_device, relayed, browser_only
+):
     listed = {
         row["environmentId"]: row
         for row in client.get("/api/environments", **client_device.auth).json()["environments"]
@@ -71,25 +66,13 @@ def test_the_relayed_session_needs_a_session_here(client, relayed):
     assert response.status_code == 401 and response.json()["error"]["code"] == "unauthenticated"
 
 
-def test_the_relayed_session_of_an_environment_this_server_cannot_relay_is_404(client, client_device):
-    Environment.objects.save_paired(
-        environment_id="browser-only", http_base_url="http://127.0.0.1:9", ws_base_url="ws://127.0.0.1:9"
-    )
+def test_the_relayed_session_of_an_environment_this_server_cannot_relay_is_404(client, client_device, browser_only):
     for key in ("browser-only", "never-saved"):
         response = _relayed_session(client, client_device, key)
         assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
 
 
-def test_the_relayed_session_of_an_unreachable_backend_is_502_and_says_why(
-    client, client_device, settings, tmp_path, unused_port, caplog
-):
-    settings.T3SITE_HOME = tmp_path
-    Environment.objects.save_paired(
-        environment_id="gone",
-        http_base_url=f"http://127.0.0.1:{unused_port}",
-        ws_base_url=f"ws://127.0.0.1:{unused_port}",
-        session_token="t3s_" + "a" * 43,
-    )
+def test_the_relayed_session_of_an_unreachable_backend_is_502_and_says_why(client, client_device, gone, caplog):
     with caplog.at_level(logging.INFO):
         response = _relayed_session(client, client_device, "gone")
     assert response.status_code == 502
