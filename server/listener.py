@@ -23,6 +23,8 @@ from endpoints.listening import BindError
 from t3site.inbox import Inbox
 
 LISTEN_BACKLOG = 128
+# How long a socket this server closed may take to read what was sent before the close frame (see adopt()).
+CLOSE_HANDSHAKE_SECONDS = 5
 # After this long, what first requests imported lazily is set aside too (_set_aside_what_lives_for_ever).
 WARMED_UP_SECONDS = 60
 
@@ -340,7 +342,11 @@ def run_daphne(
     def adopt() -> None:
         # Autobahn drops the TCP connection of a client whose message is too large
         # (failByDrop): the client sees a reset and no reason. Close with 1009 instead.
-        server.ws_factory.setProtocolOptions(failByDrop=False)
+        # And it aborts a connection whose close it sent but did not hear answered within
+        # closeHandshakeTimeout (1 s by default), discarding what was still unsent: a client
+        # behind on reading (one closed with 4413, a phone on a slow link) lost the close frame
+        # and its reason behind the frames before it. Give it CLOSE_HANDSHAKE_SECONDS to get there.
+        server.ws_factory.setProtocolOptions(failByDrop=False, closeHandshakeTimeout=CLOSE_HANDSHAKE_SECONDS)
         server.ws_factory.protocol = _with_close_reasons(server.ws_factory.protocol)
         control.attach(reactor, server.http_factory, listener)
         reactor.callWhenRunning(on_started)
