@@ -85,10 +85,15 @@ def pair(request):
 @open_cors("GET, OPTIONS")
 def session_info(request):
     """Say whether the caller is paired, and as what (always 200)."""
-    session = request.device_session
+    return answer(session_info_answer(request.device_session))
+
+
+def session_info_answer(session: DeviceSession | None) -> dict:
+    """Return what ``GET /api/auth/session`` says of ``session`` (None: not paired). pairing.fast
+    builds the same answer without this view."""
     if session is None:
-        return answer({"authenticated": False})
-    return answer({"authenticated": True, **_session_answer(session), "label": session.label})
+        return {"authenticated": False}
+    return {"authenticated": True, **_session_answer(session), "label": session.label}
 
 
 @open_cors("POST, OPTIONS")
