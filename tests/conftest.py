@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 
 import pytest
 
+from tests.settings import MADE_HOME_VARIABLE
 from tests.support.server import start_server
 
 # Terminals in these tests run login shells. Where ~/.bashrc runs `pyenv init` (as on this
@@ -26,6 +28,17 @@ def pytest_addoption(parser, pluginmanager):
         # _addoption: pytest reserves lowercase short options to plugins, and xdist registers `-n` so too.
         group._addoption("-n", "--numprocesses", dest="numprocesses", default=None)
         group.addoption("--dist", dest="dist", default="no")
+
+
+def pytest_unconfigure(config):
+    """Remove the throwaway T3SITE_HOME tests/settings.py made, once the whole run is over.
+
+    Under pytest-xdist the workers' homes are inside it, so only the controller (no worker id)
+    removes it, after every worker has ended.
+    """
+    made = os.environ.get(MADE_HOME_VARIABLE)
+    if made and "PYTEST_XDIST_WORKER" not in os.environ:
+        shutil.rmtree(made, ignore_errors=True)
 
 
 @dataclass

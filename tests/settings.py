@@ -3,7 +3,13 @@
 import os
 import tempfile
 
-os.environ.setdefault("T3SITE_HOME", tempfile.mkdtemp(prefix="t3site-test-"))
+MADE_HOME_VARIABLE = "T3SITE_TEST_MADE_HOME"
+
+if "T3SITE_HOME" not in os.environ:
+    os.environ["T3SITE_HOME"] = tempfile.mkdtemp(prefix="t3site-test-")
+    # Made here, so the run's controller removes it when the run ends (tests/conftest.py); a home
+    # the caller named is theirs and stays.
+    os.environ[MADE_HOME_VARIABLE] = os.environ["T3SITE_HOME"]
 if worker := os.environ.get("PYTEST_XDIST_WORKER"):
     # Under pytest-xdist each worker inherits the T3SITE_HOME above from the controller: give each
     # its own folder inside it, so no two workers share a database, a secret or the files of that home.
