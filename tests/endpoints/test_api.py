@@ -146,6 +146,8 @@ def test_the_connections_page_opens_for_an_owner(client, owner_device):
     response = client.get("/settings/connections/", **owner_device.auth)
     assert response.status_code == 200
     assert b"js/endpoints/connections-page.js" in response.content
+    # A link is made for an endpoint: the button waits for the page to load them.
+    assert b'<button id="link-create" type="submit" disabled>' in response.content
 
 
 def test_a_local_only_server_has_no_default_and_says_only_this_machine_can_reach_it(client, owner_device, interfaces):

@@ -50,6 +50,7 @@ def test_an_owner_creates_a_link_sees_its_qr_and_revokes_a_device(server):
 
         # This server listens on loopback only, so the link is copyable but has no QR code.
         browser.find_element("id", "link-label").send_keys("my phone")
+        assert browser.find_element("id", "link-create").is_enabled()  # disabled until the endpoints load
         browser.find_element("id", "link-create").click()
         note = wait_for(lambda: text_of(browser, "link-note"), message="the loopback note")
         assert "only works on this machine" in note

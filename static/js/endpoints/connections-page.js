@@ -78,6 +78,7 @@ function renderEndpoints(data) {
   // Follow the default until the owner picks an endpoint by hand.
   const keep = select.dataset.picked && endpoints.some((e) => e.id === previous);
   select.value = keep ? previous : chosen ? chosen.id : "";
+  byId("link-create").disabled = endpoints.length === 0;
   renderNetwork();
 }
 
