@@ -9,15 +9,12 @@ the same conversation it would have seen live.
 
 from __future__ import annotations
 
-import psutil
 from django.db import models, transaction
 
-from t3site import clock
+from t3site import clock, lifecycle
 from t3site.ids import new_id
 
 TITLE_MAX_LENGTH = 120
-# A process's start time is known to about a second (the boot time it counts from is whole seconds).
-START_TIME_PRECISION_SECONDS = 2.0
 
 
 class State(models.TextChoices):
@@ -126,15 +123,7 @@ class AgentSession(models.Model):
 
     def server_alive(self) -> bool:
         """Return whether the server process that started this session still runs (not a newer one on its pid)."""
-        if self.server_pid is None:
-            return False
-        try:
-            started = psutil.Process(self.server_pid).create_time()
-        except psutil.NoSuchProcess:
-            return False
-        except psutil.AccessDenied:  # another user's process: never assume a server of ours is dead
-            return True
-        return started <= self.created_at.timestamp() + START_TIME_PRECISION_SECONDS
+        return lifecycle.server_still_runs(self.server_pid, self.created_at)
 
 
 class AgentUpdate(models.Model):

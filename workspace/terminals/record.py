@@ -6,16 +6,13 @@ terminal from another process takes the same process handling (``process``) the 
 
 from __future__ import annotations
 
-import psutil
 from django.db import models
 
-from t3site import clock
+from t3site import clock, lifecycle
 from workspace.terminals import process
 
 # Between SIGHUP and SIGKILL when another process stops a terminal, or a server ends what a dead one left.
 KILL_GRACE_SECONDS = 1.0
-# A process's start time is known to about a second (the boot time it counts from is whole seconds).
-START_TIME_PRECISION_SECONDS = 2.0
 
 
 class TerminalRecordQuerySet(models.QuerySet):
@@ -88,18 +85,8 @@ class TerminalRecord(models.Model):
         return self.exited_at is None and self.pid is not None and self.server_alive()
 
     def server_alive(self) -> bool:
-        """Return whether the server process that opened this terminal still runs.
-
-        Its pid may belong to a newer process by now, even to the server that
-        asks: a process that started after the terminal opened is not its server.
-        """
-        try:
-            started = psutil.Process(self.server_pid).create_time()
-        except psutil.NoSuchProcess:
-            return False
-        except psutil.AccessDenied:  # another user's process: not a server of ours, but never assume it dead
-            return True
-        return started <= self.created_at.timestamp() + START_TIME_PRECISION_SECONDS
+        """Return whether the server process that opened this terminal still runs (not a newer one on its pid)."""
+        return lifecycle.server_still_runs(self.server_pid, self.created_at)
 
     def kill(self) -> None:
         """Stop every process of this terminal from any process: SIGHUP, then SIGKILL after a grace.
