@@ -5,6 +5,10 @@ the server and every command pays, and most of them never start an agent. So ``a
 here is the SDK's module made lazy (importlib.util.LazyLoader): importing this module
 costs nothing, and the SDK loads the first time one of its names is looked up
 (``acp.RequestError``, ``acp.schema...``), which only an opening agent session does.
+
+Python 3.11's LazyLoader has no lock (3.12 added one): two threads making the first lookup at
+once could both run the SDK's import. Every use is in the agents' async code, on the event
+loop's one thread, so none do; a use from a worker thread must come after the SDK has loaded.
 """
 
 from __future__ import annotations
