@@ -15,6 +15,8 @@ from t3site import clock
 from t3site.ids import LABEL_MAX_LENGTH, new_id
 
 ROUTE_FIELDS = ("http_base_url", "ws_base_url", "kind", "ssh_host", "ssh_port", "ssh_user")
+# lastConnectedAt moves on a relayed open at most this often (one write a minute, however many sockets).
+CONNECTED_NOTE_SECONDS = 60
 
 
 class RouteChangeRefused(Exception):
@@ -171,6 +173,19 @@ class Environment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} ({self.http_base_url})"
+
+    def note_connected(self) -> None:
+        """Record that a device reached this environment through the relay just now (``lastConnectedAt``).
+
+        Written at most once a minute, as a device session's own: every relayed socket is an open,
+        and a page that reconnects in a loop must not make a write of each.
+        """
+        now = clock.now()
+        last = self.last_connected_at
+        if last is not None and (now - last).total_seconds() < CONNECTED_NOTE_SECONDS:
+            return
+        type(self).objects.filter(pk=self.pk).update(last_connected_at=now)
+        self.last_connected_at = now
 
     def as_dict(self) -> dict:
         """Return the environment in the shape of docs/contract.md §7: never a credential."""

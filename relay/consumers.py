@@ -81,6 +81,7 @@ class RelayConsumer(DeviceConsumer):
             return
         self.outbox = Outbox(self._send_frame, transport_of(self.base_send), on_overflow=self._not_reading)
         self._spawn(self._carry_backend_frames())
+        await database_sync_to_async(found.environment.note_connected)()
 
     async def closed(self) -> None:
         if self._environment_key is not None:

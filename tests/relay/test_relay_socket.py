@@ -48,6 +48,8 @@ async def output_until(comm, text: str, timeout: float = 10) -> str:
 
 
 def test_a_device_paired_here_uses_the_backends_projects_through_the_relay(owner_device, relayed, backend):
+    Environment.objects.filter(pk=relayed.environment.pk).update(last_connected_at=None)
+
     async def scenario():
         comm = await relay_socket(owner_device, relayed.path)
         info = (await call(comm, "server.info"))["result"]
@@ -59,6 +61,8 @@ def test_a_device_paired_here_uses_the_backends_projects_through_the_relay(owner
         await comm.disconnect()
 
     run(scenario())
+    # The saved environment's lastConnectedAt says it was just reached through the relay.
+    assert Environment.objects.get(pk=relayed.environment.pk).as_dict()["lastConnectedAt"] is not None
 
 
 def test_the_backend_sees_the_devices_scopes_here_and_refuses_the_rest(read_only_device, relayed, backend):
