@@ -20,19 +20,24 @@ passes the outbox's limit. No frame is larger than
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import json
 import logging
 import time
 from collections.abc import Callable
 
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 
 from pairing import revocation
 from pairing.lifetimes import TOUCH_INTERVAL_SECONDS
 from pairing.scopes import READ
 from pairing.wsauth import CLOSE_SESSION_ENDED, accepted_from_memory, authenticate_socket
+from t3site.inbox import Inbox
 from workspace import project_changes, rpc
 from workspace.outbox import Outbox, frame, transport_of
 
@@ -58,6 +63,50 @@ class DeviceConsumer(AsyncWebsocketConsumer):
     """
 
     session = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        """Channels' AsyncConsumer.__call__, with the client's frames read straight from daphne's Inbox.
+
+        Channels waits on the connection and the channel layer through ``asyncio.wait`` over two
+        tasks, and makes a new task for every message: three turns of the event loop between a
+        frame's arrival and its handler. Here the channel layer's messages are put into the
+        connection's own Inbox as they come, and one loop takes them all in order: one turn.
+        Anything but server.listener's Inbox (Channels' test communicator) gets Channels' way.
+        """
+        inbox = getattr(receive, "__self__", None)
+        if not isinstance(inbox, Inbox):
+            await super().__call__(scope, receive, send)
+            return
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        forwarder = None
+        if self.channel_layer is not None:
+            self.channel_name = await self.channel_layer.new_channel()
+            self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
+            forwarder = asyncio.get_running_loop().create_task(self._forward_layer(inbox))
+        self.base_send = send
+        try:
+            while True:
+                message = await inbox.get()
+                if isinstance(message, BaseException):
+                    raise message
+                await self.dispatch(message)
+        except StopConsumer:
+            pass
+        finally:
+            if forwarder is not None:
+                forwarder.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await forwarder
+
+    async def _forward_layer(self, inbox: Inbox) -> None:
+        try:
+            while True:
+                inbox.put_nowait(await self.channel_receive())
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # raised in the consumer, as Channels' loop would
+            inbox.put_nowait(exc)
 
     async def dispatch(self, message: dict) -> None:
         """Take the handshake and the client's frames without Channels' database-thread round trip first.

@@ -88,6 +88,7 @@ class Transport:
             descriptor.unregisterProducer()
         descriptor.registerProducer(self, True)
         self._registered = True
+        _write_through(descriptor)
 
     def _descriptor(self) -> FileDescriptor | None:
         transport = self._protocol.transport
@@ -113,6 +114,11 @@ class Transport:
         # Bounded all the same: a wake-up this code did not foresee costs a look, never a stuck socket.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(self._waiter), TRANSPORT_WAKE_SECONDS)
+
+    def send_now(self, text: str | bytes) -> None:
+        """Hand daphne one frame and the kernel its bytes, in this call (no task, no reactor turn)."""
+        key = "text" if isinstance(text, str) else "bytes"
+        self._protocol.handle_reply({"type": "websocket.send", key: text})
 
     def release(self) -> None:
         """Stop listening to the transport (the socket is closing), give it back the producer it
@@ -146,6 +152,38 @@ class Transport:
         if self._behind is not None:
             self._behind.stopProducing()
         self._wake()
+
+
+def _write_through(descriptor: FileDescriptor) -> None:
+    """Make ``descriptor.write`` hand the kernel what it can at once while nothing waits before it.
+
+    Twisted's ``write`` only buffers, and sends once the reactor sees the socket writable: an
+    epoll_ctl to watch it, a turn of the event loop, the send, another epoll_ctl to stop. asyncio's
+    and Tornado's transports try the send first; this does the same, and leaves to Twisted's
+    ``write`` whatever the kernel did not take (and any error, which its next write finds).
+    """
+    buffered_write = descriptor.write
+    send_some = getattr(descriptor, "writeSomeData", None)
+    if send_some is None:
+        return
+
+    def write(data: bytes) -> None:
+        if (
+            data
+            and descriptor.connected
+            and not getattr(descriptor, "TLS", False)  # started TLS (startTLS): its write encrypts first
+            and not descriptor.disconnecting
+            and not descriptor._writeDisconnected
+            and not descriptor._tempDataLen
+            and descriptor.offset == len(descriptor.dataBuffer)
+        ):
+            sent = send_some(data)
+            if isinstance(sent, int) and sent > 0:
+                data = data[sent:]
+        if data:
+            buffered_write(data)
+
+    descriptor.write = write
 
 
 def transport_of(send: Callable) -> Transport | None:
@@ -194,6 +232,18 @@ class Outbox:
     def put(self, text: str, tag: str | None = None) -> None:
         """Queue a frame; past the backlog limit, close this outbox and tell its owner instead."""
         if self._closed:
+            return
+        if (
+            self._sender is None
+            and not self._frames
+            and self._transport is not None
+            and self._transport.buffered() < TRANSPORT_BUFFER_LIMIT_BYTES
+        ):
+            # Nothing queued before it and room in the connection: out at once, as a keystroke's echo should.
+            try:
+                self._transport.send_now(text)
+            except Exception:  # the socket is closing; its disconnect closes this outbox
+                logger.debug("could not send a frame to a closing socket", exc_info=True)
             return
         if self._frames is None:
             self._frames = deque()

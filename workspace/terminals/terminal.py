@@ -122,6 +122,10 @@ class Terminal:
         self._last_burst = float("-inf")
         self._reading = False
         self._closing = False
+        # The pump waits for output with nothing pending: a small read can be framed where it is read.
+        self._pump_idle = False
+        # What went wrong framing output outside the pump; the pump ends the terminal with it.
+        self._failure: Exception | None = None
 
     @property
     def pid(self) -> int:
@@ -241,6 +245,20 @@ class Terminal:
             return
         except OSError:  # EIO: every holder of the PTY's slave side has closed it
             data = b""
+        if (
+            data
+            and len(data) < OUTPUT_BURST_BYTES
+            and self._pump_idle
+            and not self._wake.is_set()
+            and self._can_emit_now()
+        ):
+            # An echo or a prompt after a quiet spell: sent from here, without a turn of the loop to wake the pump.
+            try:
+                self._emit(self._decoder.decode(data))
+            except Exception as exc:  # ended by the pump, as a failure of its own would be
+                self._failure = exc
+                self._wake.set()
+            return
         if data:
             self._pending += data
             if len(self._pending) >= PENDING_LIMIT_BYTES:
@@ -306,8 +324,14 @@ class Terminal:
     async def _pump(self) -> None:
         try:
             while not self._output_done():
-                await self._wake.wait()
+                self._pump_idle = not self._pending
+                try:
+                    await self._wake.wait()
+                finally:
+                    self._pump_idle = False
                 self._wake.clear()
+                if self._failure is not None:
+                    raise self._failure
                 if self._is_streaming() and len(self._pending) < OUTPUT_FRAME_LIMIT_BYTES and not self._output_done():
                     await asyncio.sleep(OUTPUT_COALESCE_SECONDS)
                 burst = len(self._pending) >= OUTPUT_BURST_BYTES
@@ -330,6 +354,12 @@ class Terminal:
             # However the pump ends, the PTY master goes with it: the program sees a hang-up, not a stuck PTY.
             self._stop_io()
             self._finished.set()
+
+    def _can_emit_now(self) -> bool:
+        """Return whether output may go out at once: no burst just before, nobody to wait for."""
+        if self._closing or self._is_streaming():
+            return False
+        return all(socket.outbox.backlog_chars < SOCKET_PAUSE_CHARS for socket in self._sockets)
 
     def _is_streaming(self) -> bool:
         """Return whether a burst went out within the coalescing time (more is likely to follow at once)."""
