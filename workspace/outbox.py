@@ -7,7 +7,9 @@ reading them, would grow the server without limit. Every frame (answers,
 notifications, terminal output) therefore goes through one Outbox per socket:
 a queue drained by one sender task, which hands Twisted the next frame only
 while Twisted's write buffer for this connection holds less than
-``TRANSPORT_BUFFER_LIMIT_BYTES``. When it holds more, the sender waits for Twisted to
+``TRANSPORT_BUFFER_LIMIT_BYTES`` (a frame that finds nothing queued and room in
+the buffer is handed over in the call, with no task, and the connection's write
+gives the kernel what it takes at once). When it holds more, the sender waits for Twisted to
 say the buffer was written out (a streaming producer on the connection, ``Transport``)
 rather than looking again after a fixed time: a 10 ms poll capped one socket at about
 256 KiB per 10 ms, 25 MB/s, whenever the client read a little slower than the server

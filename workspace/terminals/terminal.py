@@ -7,9 +7,11 @@ frames in each attached socket's outbox. Output that does not follow a burst
 ``OUTPUT_BURST_BYTES`` within ``OUTPUT_COALESCE_SECONDS``, more is likely to
 follow, and the pump waits ``OUTPUT_COALESCE_SECONDS`` after the first byte
 so a burst of small reads (``cat`` of a big file) becomes a few large frames,
-and flushes at once at ``OUTPUT_FRAME_LIMIT_BYTES``. One task queues
-everything, so frames arrive in order, and ``terminal.exit`` comes after the
-last output.
+and flushes at once at ``OUTPUT_FRAME_LIMIT_BYTES``. A small read that finds
+the pump idle, with nothing pending, no burst just before and every socket
+keeping up, is framed where it is read instead (a keystroke's echo, without a
+turn of the loop to wake the pump). Either way output is queued in the order
+it was read, and ``terminal.exit`` comes after the last output.
 
 Back-pressure, so a fast program and a slow reader cannot grow the server:
 before each frame the pump waits for every attached socket to have less than
