@@ -34,7 +34,7 @@ class Sizes:
 
 
 FULL = Sizes(
-    cat_mib=32, echo_keys=300, get_seconds=5.0, connects=100, idle_sockets=500, settle_seconds=1.0,
+    cat_mib=32, echo_keys=1000, get_seconds=5.0, connects=100, idle_sockets=500, settle_seconds=1.0,
     pairings=200, revocations=3, revoked_sockets=10, file_reads=30, relay_probes=1000,
 )  # fmt: skip
 # One tiny round of everything, so `make test` proves the harness still works end to end.
