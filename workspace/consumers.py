@@ -100,6 +100,9 @@ class DeviceConsumer(AsyncWebsocketConsumer):
                     await forwarder
 
     async def _forward_layer(self, inbox: Inbox) -> None:
+        # The layer's messages wait in the Inbox instead of the layer's channel, so its capacity no
+        # longer holds senders back: they are a socket's few notices (revocation, projects.changed,
+        # a removed environment), never terminal output, which goes to the outbox directly.
         try:
             while True:
                 inbox.put_nowait(await self.channel_receive())
