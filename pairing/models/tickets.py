@@ -25,15 +25,16 @@ class WebSocketTicketManager(models.Manager):
         """
         narrowed = None if scopes is None else scope_rules.narrow(session.scopes, scopes)
         now = clock.now()
-        self.filter(expires_at__lte=now).delete()
         raw = tokens.new_ticket()
-        ticket = self.create(
-            digest=digest(raw),
-            session=session,
-            scopes=narrowed,
-            created_at=now,
-            expires_at=now + timedelta(seconds=TICKET_TTL_SECONDS),
-        )
+        with transaction.atomic():  # one commit for both writes
+            self.filter(expires_at__lte=now).delete()
+            ticket = self.create(
+                digest=digest(raw),
+                session=session,
+                scopes=narrowed,
+                created_at=now,
+                expires_at=now + timedelta(seconds=TICKET_TTL_SECONDS),
+            )
         return ticket, raw
 
     def claim(self, raw: str) -> DeviceSession:
@@ -61,7 +62,8 @@ class WebSocketTicket(models.Model):
     # The scopes a narrowed ticket's socket gets; null: all of the session's.
     scopes = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(default=clock.now)
-    expires_at = models.DateTimeField()
+    # Indexed: every issue deletes the expired ones, and a busy minute leaves thousands behind.
+    expires_at = models.DateTimeField(db_index=True)
     used_at = models.DateTimeField(null=True, blank=True)
 
     objects = WebSocketTicketManager()
