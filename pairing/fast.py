@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections import OrderedDict
 
 from channels.db import database_sync_to_async
 from channels.generic.http import AsyncHttpConsumer
@@ -37,6 +38,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpResponse
+from django.middleware.csrf import InvalidTokenFormat, _check_token_format
 from django.urls import path, set_script_prefix
 
 from pairing import auth
@@ -106,21 +108,24 @@ class SessionAnswerHeaders:
     host and the scheme), no-store, nosniff, the referrer and frame rules and CORS ``*``; the body
     and its length are all that change. So once Django has answered for a host and scheme, the
     next answers for them are those headers around the view's own body. The scheme is read as the
-    middleware reads it (a trusted proxy's X-Forwarded-Proto). tests/pairing/test_fast_paths.py
-    holds every such answer to Django's own, byte for byte, for credentials of every kind.
+    middleware reads it (a trusted proxy's X-Forwarded-Proto). A request whose CSRF cookie Django
+    would replace (a malformed one: the middleware answers with a new one) is left to Django.
+    tests/pairing/test_session_answer.py holds every built answer to Django's own, byte for byte,
+    for credentials of every kind.
     """
 
-    # Any client may send any Host: learning stops here, and further hosts are answered by Django.
+    # Any client may send any Host: the shapes used least recently go first, so a client making up
+    # hosts costs the real ones at most a Django answer each now and then, never the built answer.
     MAX_SHAPES = 32
 
     def __init__(self) -> None:
-        # (host, scheme) → the header list, with None where the body's length goes.
-        self._learned: dict[tuple[str, str], list[tuple[bytes, bytes] | None]] = {}
+        # (host, scheme) → the header list, with None where the body's length goes; least recently used first.
+        self._learned: OrderedDict[tuple[str, str], list[tuple[bytes, bytes] | None]] = OrderedDict()
 
     @staticmethod
     def shape(request: ASGIRequest) -> tuple[str, str] | None:
         """Return the host and scheme of a session request, or None for another request or a bad host."""
-        if request.method != "GET" or request.path != _FROM_MEMORY_PATH:
+        if request.method != "GET" or request.path != _FROM_MEMORY_PATH or not _csrf_cookie_kept(request):
             return None
         TrustedProxyMiddleware.read_forwarded_proto(request)
         try:
@@ -134,14 +139,17 @@ class SessionAnswerHeaders:
         headers = self._learned.get(shape)
         if headers is None:
             return None
+        self._learned.move_to_end(shape)
         body = json.dumps(session_info_answer(session), cls=DjangoJSONEncoder).encode()
         length = (b"Content-Length", str(len(body)).encode("ascii"))
         return 200, [length if header is None else header for header in headers], body
 
     def learn(self, shape: tuple[str, str], response: HttpResponse, headers: list[tuple[bytes, bytes]]) -> None:
         """Keep the headers of Django's answer to a session request of ``shape``, when it was a plain one."""
-        if response.status_code != 200 or response.cookies or len(self._learned) >= self.MAX_SHAPES:
+        if response.status_code != 200 or response.cookies:
             return
+        if shape not in self._learned and len(self._learned) >= self.MAX_SHAPES:
+            self._learned.popitem(last=False)
         self._learned[shape] = [None if name == b"Content-Length" else (name, value) for name, value in headers]
 
     def forget(self) -> None:
@@ -149,6 +157,19 @@ class SessionAnswerHeaders:
 
 
 session_answer_headers = SessionAnswerHeaders()
+
+
+def _csrf_cookie_kept(request: ASGIRequest) -> bool:
+    """Return whether Django's CSRF middleware leaves the request's CSRF cookie as it is (there is
+    none, or it is well-formed); it replaces a malformed one, with a Set-Cookie on the answer."""
+    value = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
+    if value is None:
+        return True
+    try:
+        _check_token_format(value)  # the middleware's own check (Django 5.2)
+    except InvalidTokenFormat:
+        return False
+    return True
 
 
 @receiver(setting_changed, dispatch_uid="pairing.fast")
