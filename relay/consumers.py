@@ -19,6 +19,7 @@ import contextlib
 import logging
 
 from channels.db import database_sync_to_async
+from django.db import DatabaseError
 from websockets.exceptions import ConnectionClosed
 
 from pairing.wsauth import CLOSE_FORBIDDEN, CLOSE_SESSION_ENDED
@@ -81,7 +82,15 @@ class RelayConsumer(DeviceConsumer):
             return
         self.outbox = Outbox(self._send_frame, transport_of(self.base_send), on_overflow=self._not_reading)
         self._spawn(self._carry_backend_frames())
-        await database_sync_to_async(found.environment.note_connected)()
+        self._spawn(self._note_connected(found.environment))
+
+    async def _note_connected(self, environment) -> None:
+        """Move the environment's lastConnectedAt, in the background: frames never wait for this
+        write, and a database that stays busy costs a log line, not the socket."""
+        try:
+            await database_sync_to_async(environment.note_connected)()
+        except DatabaseError:
+            logger.warning("could not note that environment %s was reached", environment.environment_id, exc_info=True)
 
     async def closed(self) -> None:
         if self._environment_key is not None:

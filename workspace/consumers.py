@@ -20,7 +20,6 @@ passes the outbox's limit. No frame is larger than
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import json
 import logging
@@ -96,8 +95,13 @@ class DeviceConsumer(AsyncWebsocketConsumer):
         finally:
             if forwarder is not None:
                 forwarder.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
+                try:
                     await forwarder
+                except asyncio.CancelledError:
+                    # The forwarder's own end, expected; but if this task is being cancelled too,
+                    # that cancellation must go on.
+                    if asyncio.current_task().cancelling():
+                        raise
 
     async def _forward_layer(self, inbox: Inbox) -> None:
         # The layer's messages wait in the Inbox instead of the layer's channel, so its capacity no

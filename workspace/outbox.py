@@ -28,6 +28,7 @@ import ctypes
 import ctypes.util
 import json
 import logging
+import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable
 from functools import partial
@@ -163,27 +164,33 @@ def _write_through(descriptor: FileDescriptor) -> None:
     epoll_ctl to watch it, a turn of the event loop, the send, another epoll_ctl to stop. asyncio's
     and Tornado's transports try the send first; this does the same, and leaves to Twisted's
     ``write`` whatever the kernel did not take (and any error, which its next write finds).
+    The connection is held by a weak reference, so it is not in a cycle with its own ``write``
+    and is freed as soon as nothing else holds it.
     """
-    buffered_write = descriptor.write
-    send_some = getattr(descriptor, "writeSomeData", None)
-    if send_some is None:
+    cls = type(descriptor)
+    if getattr(cls, "writeSomeData", None) is None:
         return
+    connection = weakref.ref(descriptor)
 
     def write(data: bytes) -> None:
+        held = connection()
+        if held is None:
+            return
         if (
             data
-            and descriptor.connected
-            and not getattr(descriptor, "TLS", False)  # started TLS (startTLS): its write encrypts first
-            and not descriptor.disconnecting
-            and not descriptor._writeDisconnected
-            and not descriptor._tempDataLen
-            and descriptor.offset == len(descriptor.dataBuffer)
+            and held.connected
+            and not getattr(held, "TLS", False)  # started TLS (startTLS): its write encrypts first
+            and not held.disconnecting
+            and not getattr(held, "_aborting", False)  # aborted: Twisted drops what is written now
+            and not held._writeDisconnected
+            and not held._tempDataLen
+            and held.offset == len(held.dataBuffer)
         ):
-            sent = send_some(data)
+            sent = cls.writeSomeData(held, data)
             if isinstance(sent, int) and sent > 0:
                 data = data[sent:]
         if data:
-            buffered_write(data)
+            cls.write(held, data)
 
     descriptor.write = write
 
