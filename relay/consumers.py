@@ -6,6 +6,7 @@ to what the device may do (relay.upstream). From then on every frame passes unch
 the backend answers and enforces the protocol, the relay only carries. What ends the socket, and its close code:
 - the device's session here is revoked or expires: 4410, as on /ws (the session's group);
 - the environment is removed here, or its credential forgotten: 4410 (relay.removals);
+  both at once even while a device's frame waits for a backend that stopped reading (ENDING_MESSAGES);
 - the backend closes its side with a 4xxx code (4410: it revoked the saved credential): the same code;
 - the backend cannot be reached or goes away: 4502, the reason says why.
 Frames from the backend go out through an Outbox (workspace.outbox); while the device is behind,
@@ -60,6 +61,7 @@ def backend_closed(code: int, reason: str) -> tuple[int, str]:
 
 
 class RelayConsumer(DeviceConsumer):
+    ENDING_MESSAGES = DeviceConsumer.ENDING_MESSAGES | {removals.ENVIRONMENT_REMOVED_EVENT}
     backend = None
     _environment_key: str | None = None
 
@@ -115,8 +117,7 @@ class RelayConsumer(DeviceConsumer):
 
     async def environment_removed(self, event: dict) -> None:
         """The environment was removed here, or its credential forgotten: nothing may reach it through us."""
-        if self.session is not None:
-            await self.close(code=CLOSE_SESSION_ENDED, reason="the environment was removed from this server")
+        await self.end(CLOSE_SESSION_ENDED, "the environment was removed from this server")
 
     async def _send_frame(self, frame: str | bytes) -> None:
         if isinstance(frame, str):

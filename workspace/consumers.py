@@ -62,6 +62,11 @@ class DeviceConsumer(AsyncWebsocketConsumer):
     """
 
     session = None
+    # Set once the socket is closing for a reason that takes effect at once (``end``).
+    ending = False
+    # Channel-layer messages that end the socket (their handlers call ``end``): with daphne, they
+    # are handled as they arrive, ahead of the client's frames still queued (``_forward_layer``).
+    ENDING_MESSAGES = frozenset({revocation.SESSION_ENDED_EVENT})
 
     async def __call__(self, scope, receive, send) -> None:
         """Channels' AsyncConsumer.__call__, with the client's frames read straight from daphne's Inbox.
@@ -109,7 +114,13 @@ class DeviceConsumer(AsyncWebsocketConsumer):
         # a removed environment), never terminal output, which goes to the outbox directly.
         try:
             while True:
-                inbox.put_nowait(await self.channel_receive())
+                message = await self.channel_receive()
+                if message.get("type") in self.ENDING_MESSAGES:
+                    # Not behind the client's frames: one of their handlers may be waiting (a relayed
+                    # frame, for a backend that stopped reading), and the socket must close at once.
+                    await self.dispatch(message)
+                else:
+                    inbox.put_nowait(message)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # raised in the consumer, as Channels' loop would
@@ -128,7 +139,8 @@ class DeviceConsumer(AsyncWebsocketConsumer):
         answer, as it always has.
         """
         if message["type"] == "websocket.receive":
-            await self.websocket_receive(message)
+            if not self.ending:  # what the client sent after its session ended is not acted on
+                await self.websocket_receive(message)
         elif message["type"] == "websocket.connect":
             await self.websocket_connect(message)
         else:
@@ -163,8 +175,14 @@ class DeviceConsumer(AsyncWebsocketConsumer):
 
     async def session_ended(self, event: dict) -> None:
         """The session was revoked or expired: 4410 tells the client to re-pair, not retry."""
-        if self.session is not None:
-            await self.close(code=CLOSE_SESSION_ENDED, reason="session revoked or expired")
+        await self.end(CLOSE_SESSION_ENDED, "session revoked or expired")
+
+    async def end(self, code: int, reason: str) -> None:
+        """Close the socket for a reason that takes effect at once (a revocation, a removal):
+        the client's frames still queued are not acted on."""
+        if self.session is not None and not self.ending:
+            self.ending = True
+            await self.close(code=code, reason=reason)
 
     def _keep_session_alive(self) -> None:
         # In the background, at most once a minute: a frame never waits for this write, so frames keep their order.

@@ -7,6 +7,7 @@ home, a phone's socket opened on A's /via/<B's environmentId>/ws with its bearer
 from __future__ import annotations
 
 import json
+import signal
 import time
 from dataclasses import dataclass
 
@@ -195,3 +196,34 @@ def test_a_phone_that_stops_reading_holds_up_the_backend_as_on_a_direct_socket(s
         ws.send(closing)
         while json.loads(ws.recv(timeout=5)).get("id") != 2:
             pass
+
+
+def test_revoking_the_device_on_a_closes_its_relayed_socket_in_time_even_while_b_reads_nothing(servers):
+    # B stops reading (its machine went to sleep, its SSH forward stalled) while the phone still
+    # sends: the relay's send to B waits. The phone's revocation on A must not wait behind it.
+    device = servers.device_on_a("read", "write", "terminal")
+    with servers.open(device["sessionToken"]) as ws:
+        assert rpc(ws, "server.probe")["result"]["ok"]
+        servers.b.process.send_signal(signal.SIGSTOP)
+        try:
+            chunk = "x" * (1024 * 1024)
+            for index in range(12):  # far more than the sockets between A and B hold
+                ws.send(
+                    json.dumps(
+                        {
+                            "jsonrpc": "2.0",
+                            "method": "terminal.write",
+                            "params": {"terminalId": f"t{index}", "data": chunk},
+                        }
+                    )
+                )
+            time.sleep(1)  # A has handed B what B's sockets take, and waits
+            revoked = manage(servers.a.home, "auth", "session", "revoke", device["sessionId"])
+            assert revoked.returncode == 0, revoked.stderr
+            started = time.monotonic()
+            assert closed(ws, REVOCATION_DEADLINE_SECONDS + 1)[0] == 4410
+            assert time.monotonic() - started <= REVOCATION_DEADLINE_SECONDS
+        finally:
+            servers.b.process.send_signal(signal.SIGCONT)
+    with servers.open() as ws:  # B is back, and the relay with it
+        assert rpc(ws, "server.probe")["result"]["ok"]

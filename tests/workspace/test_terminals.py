@@ -18,6 +18,7 @@ from websockets.sync.client import connect
 
 from tests.support.server import manage
 from tests.support.terminals import FRAME_TIMEOUT_SECONDS, SIZE, TerminalSocket, gone, pids_in, run, wait_until_gone
+from tests.support.waiting import eventually
 from workspace.models import Project, TerminalRecord
 from workspace.terminals import registry
 from workspace.terminals.scrollback import SCROLLBACK_LIMIT_CHARS, Scrollback
@@ -200,7 +201,11 @@ def test_closing_a_terminal_ends_what_left_both_its_process_tree_and_its_session
         try:
             leader = psutil.Process(registry.get(terminal_id).pid)
             assert escaped not in [child.pid for child in leader.children(recursive=True)]
-            assert os.getsid(escaped) != leader.pid
+            # $! is known as soon as each is forked, a moment before setsid has made it a session of its own.
+            left = await asyncio.to_thread(
+                eventually, lambda: os.getsid(escaped) == escaped and os.getsid(kept) == kept, 5
+            )
+            assert left and os.getsid(escaped) != leader.pid
             await socket.call("terminal.close", terminalId=terminal_id)
             assert await asyncio.to_thread(wait_until_gone, [escaped]) == []
             assert not gone(kept)
