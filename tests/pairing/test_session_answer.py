@@ -48,8 +48,14 @@ def trusted_loopback_proxy(settings):
 
 
 def without_new_csrf_token(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    """Return ``headers`` with the value of a CSRF cookie Django set replaced: each is a new random one."""
-    return [(name, re.sub(rb"^csrftoken=[A-Za-z0-9]+", b"csrftoken=NEW", value)) for name, value in headers]
+    """Return ``headers`` with the value and expiry of a CSRF cookie Django set replaced: each is a new
+    random one, expiring a year from the second it was made (two answers may straddle a second)."""
+    return [
+        (name, re.sub(rb"expires=[^;]+", b"expires=WHEN", re.sub(rb"^csrftoken=[A-Za-z0-9]+", b"csrftoken=NEW", value)))
+        if value.startswith(b"csrftoken=")
+        else (name, value)
+        for name, value in headers
+    ]
 
 
 def through_asgi(headers: dict[str, str]) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
