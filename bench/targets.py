@@ -153,10 +153,7 @@ class Limits:
             await channel.close()
 
     async def connect(self, variant: str) -> ClientConnection:
-        websocket = await open_socket(f"ws://{httpclient.HOST}:{self.ws_port}/")
-        await websocket.send("probe")
-        await _first_message(websocket)
-        return websocket
+        return await _echoed(f"ws://{httpclient.HOST}:{self.ws_port}/")
 
     def stop(self) -> None:
         self.http.stop()
@@ -205,10 +202,7 @@ class Floor:
         return self.server
 
     async def connect(self, variant: str) -> ClientConnection:
-        websocket = await open_socket(f"ws://{httpclient.HOST}:{self.port}/ws")
-        await websocket.send("probe")
-        await _first_message(websocket)
-        return websocket
+        return await _echoed(f"ws://{httpclient.HOST}:{self.port}/ws")
 
     def stop(self) -> None:
         self.server.stop()
@@ -461,6 +455,14 @@ def _stopped_on_failure(target) -> Iterator[None]:
     except BaseException:
         target.stop()
         raise
+
+
+async def _echoed(url: str) -> ClientConnection:
+    """Open an echoing socket; return it once it has echoed a first frame (the minimal server, the floor)."""
+    websocket = await open_socket(url)
+    await websocket.send("probe")
+    await _first_message(websocket)
+    return websocket
 
 
 async def _first_message(websocket: ClientConnection) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from tests.agents.support import agents_setting
 from tests.support.browser import wait_for
-from tests.support.server import command_env, manage, start_server
+from tests.support.server import add_project, command_env, manage, start_server
 
 # A policy stricter than the server's own: scripts only from the server, no eval, no inline script.
 # Added to the loaded page, it holds for everything the page does afterwards.
@@ -34,10 +34,7 @@ def agents_server(tmp_path):
 
 def test_a_phone_streams_an_answer_then_approves_the_agents_edit(agents_server, people, tmp_path):
     server, env = agents_server
-    project = tmp_path / "shop"
-    project.mkdir()
-    (project / "notes.txt").write_text("old text\n")
-    assert manage(server.home, "project", "add", str(project), env=env).returncode == 0
+    add_project(server.home, tmp_path / "shop", {"notes.txt": "old text\n"}, env=env)
 
     phone = people("phone")
     phone.opens(server.printed["Pairing URL"])
@@ -105,9 +102,7 @@ def test_a_second_device_sees_the_conversation_so_far_and_the_answer_given_on_th
     agents_server, people, tmp_path
 ):
     server, env = agents_server
-    project = tmp_path / "shop"
-    project.mkdir()
-    assert manage(server.home, "project", "add", str(project), env=env).returncode == 0
+    add_project(server.home, tmp_path / "shop", env=env)
 
     phone = people("phone")
     phone.opens(server.printed["Pairing URL"])
@@ -136,9 +131,7 @@ def test_a_second_device_sees_the_conversation_so_far_and_the_answer_given_on_th
 
 def test_a_phone_that_loses_its_connection_mid_answer_gets_the_whole_answer_once(agents_server, people, tmp_path):
     server, env = agents_server
-    project = tmp_path / "shop"
-    project.mkdir()
-    assert manage(server.home, "project", "add", str(project), env=env).returncode == 0
+    add_project(server.home, tmp_path / "shop", env=env)
     prompt = " ".join(f"w{n}" for n in range(60))  # streamed a word every 20 ms: over a second
 
     phone = people("phone")

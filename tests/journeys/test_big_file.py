@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support.server import manage
+from tests.support.server import add_project
 
 PIECE_BYTES = 256 * 1024  # what the viewer asks for at a time
 
@@ -16,10 +16,7 @@ def build_log() -> str:
 
 
 def test_a_phone_reads_a_large_log_piece_by_piece(server, people, tmp_path):
-    project = tmp_path / "service"
-    project.mkdir()
-    (project / "build.log").write_text(build_log())
-    assert manage(server.home, "project", "add", str(project)).returncode == 0
+    add_project(server.home, tmp_path / "service", {"build.log": build_log()})
 
     phone = people("phone")
     phone.opens(server.printed["Pairing URL"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support.server import manage
+from tests.support.server import add_project
 
 
 def test_a_phone_opens_the_printed_pairing_url_runs_a_command_and_finds_it_again_after_reopening(
@@ -11,10 +11,7 @@ def test_a_phone_opens_the_printed_pairing_url_runs_a_command_and_finds_it_again
     # On the workstation: `serve` printed a pairing URL; the developer adds a project from the shell.
     pairing_url = server.printed["Pairing URL"]
     assert pairing_url == f"{server.base_url}/pair#token={server.token}"
-    project = tmp_path / "code" / "shop"
-    project.mkdir(parents=True)
-    (project / "README.md").write_text("# shop\n")
-    assert manage(server.home, "project", "add", str(project)).returncode == 0
+    add_project(server.home, tmp_path / "code" / "shop", {"README.md": "# shop\n"})
 
     # On the phone: the pairing URL opens the app, styled, with the project listed.
     profile = tmp_path / "phone-profile"

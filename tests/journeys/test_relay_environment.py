@@ -15,7 +15,7 @@ import re
 import pytest
 
 from tests.support.http import request
-from tests.support.server import manage, start_server
+from tests.support.server import add_project, manage, start_server
 
 
 @pytest.fixture(scope="module")
@@ -25,10 +25,7 @@ def machines(tmp_path_factory):
     workstation = start_server(root / "workstation-home")
     build_box = start_server(root / "build-box-home")
     try:
-        project = root / "code" / "shop"
-        project.mkdir(parents=True)
-        (project / "README.md").write_text("# shop\nBuilt on the build box.\n")
-        assert manage(build_box.home, "project", "add", str(project)).returncode == 0
+        add_project(build_box.home, root / "code" / "shop", {"README.md": "# shop\nBuilt on the build box.\n"})
         minted = manage(build_box.home, "auth", "pairing", "create", "--label", "workstation", "--json")
         link = json.loads(minted.stdout)
         added = manage(

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.support.http import request
-from tests.support.server import manage, start_server
+from tests.support.server import add_project, manage, start_server
 
 
 @pytest.fixture
@@ -32,9 +32,7 @@ def test_a_phone_saves_another_server_through_a_hosted_link_opens_it_and_removes
     server, build_box, people, tmp_path
 ):
     # On the build box, a project; its owner makes a one-time link named for the phone.
-    project = tmp_path / "shop"
-    project.mkdir()
-    assert manage(build_box.home, "project", "add", str(project)).returncode == 0
+    add_project(build_box.home, tmp_path / "shop")
     link = json.loads(manage(build_box.home, "auth", "pairing", "create", "--label", "my phone", "--json").stdout)
     hosted_link = f"{server.base_url}/pair?host={quote(build_box.base_url, safe='')}#token={link['token']}"
     # Unnamed, it is saved under its own label and its address: never just the host name that

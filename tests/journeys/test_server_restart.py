@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 from tests.support.e2e import REVOCATION_DEADLINE_SECONDS
-from tests.support.server import manage, start_server
+from tests.support.server import add_project, manage, start_server
 
 # The page backs off between tries (0.5 s, 1 s, 2 s, 4 s, 8 s ... with jitter) while the server is down.
 RECONNECT_SECONDS = 45
@@ -23,11 +23,7 @@ def test_a_phone_keeps_its_place_across_a_server_restart_until_its_device_is_rev
     servers = [start_server(home)]
     try:
         server = servers[0]
-        project = tmp_path / "code" / "shop"
-        project.mkdir(parents=True)
-        (project / "README.md").write_text("# shop\n")
-        added = manage(home, "project", "add", str(project))
-        assert added.returncode == 0, added.stderr
+        add_project(home, tmp_path / "code" / "shop", {"README.md": "# shop\n"})
 
         # The phone pairs from the printed URL and runs a command in a terminal.
         phone = people("phone")

@@ -16,7 +16,7 @@ import socket
 import pytest
 
 from tests.support.browser import wait_for
-from tests.support.server import manage, start_server
+from tests.support.server import add_project, manage, start_server
 from tests.support.ssh_environments import FORWARD_OPENS_WITHIN_SECONDS, client_env_for, launch
 from tests.support.sshd import install_remote, start_sshd, stop_remote_servers
 
@@ -34,11 +34,7 @@ def remote(tmp_path):
     """The remote's t3site folder, with one project `lab`; the server `environments ssh` starts there dies after."""
     folder = install_remote(tmp_path / "remote")
     try:
-        project = tmp_path / "remote-code" / "lab"
-        project.mkdir(parents=True)
-        (project / "NOTES.md").write_text("# lab\nOn the remote machine.\n")
-        added = manage(folder, "project", "add", str(project))
-        assert added.returncode == 0, added.stderr
+        add_project(folder, tmp_path / "remote-code" / "lab", {"NOTES.md": "# lab\nOn the remote machine.\n"})
         yield folder
     finally:
         stop_remote_servers(folder)

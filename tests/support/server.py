@@ -35,6 +35,19 @@ def manage(home: Path, *args: str, env: dict[str, str] | None = None, timeout: f
     )
 
 
+def add_project(
+    home: Path, folder: Path, files: dict[str, str] | None = None, env: dict[str, str] | None = None
+) -> Path:
+    """Make ``folder`` with ``files`` (name: text) and add it as a project with `manage.py project add`, as a
+    developer does from the workstation's shell; return the folder."""
+    folder.mkdir(parents=True)
+    for name, text in (files or {}).items():
+        (folder / name).write_text(text)
+    added = manage(home, "project", "add", str(folder), env=env)
+    assert added.returncode == 0, added.stderr
+    return folder
+
+
 class OutputReader:
     """Drain a process's output on a thread (a full pipe would block the server), keeping every line."""
 
