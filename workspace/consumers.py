@@ -121,9 +121,7 @@ class DeviceConsumer(AsyncWebsocketConsumer):
                     await self.dispatch(message)
                 else:
                     inbox.put_nowait(message)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # raised in the consumer, as Channels' loop would
+        except Exception as exc:  # raised in the consumer, as Channels' loop would (a cancel is no Exception)
             inbox.put_nowait(exc)
 
     async def dispatch(self, message: dict) -> None:

@@ -16,7 +16,6 @@ import {
   throughRelay, WHERE_BOTH, WHERE_BROWSER,
 } from "./saved.js";
 
-
 const WHERE_TEXT = {
   [WHERE_BROWSER]: "saved in this browser",
   [WHERE_BOTH]: "saved in this browser and on this server",
