@@ -11,12 +11,14 @@ from environments import backend_pairing, credentials, hosts
 from environments.backend_pairing import Pairing, log_out
 from environments.signals import environment_removing
 from environments.ssh.client import Ask, never_ask
+from pairing.lifetimes import TOUCH_INTERVAL_SECONDS
 from t3site import clock
 from t3site.ids import LABEL_MAX_LENGTH, new_id
 
 ROUTE_FIELDS = ("http_base_url", "ws_base_url", "kind", "ssh_host", "ssh_port", "ssh_user")
-# lastConnectedAt moves on a relayed open at most this often (one write a minute, however many sockets).
-CONNECTED_NOTE_SECONDS = 60
+# lastConnectedAt moves on a relayed open at most this often, as a device session's last_connected_at
+# does (one write a minute, however many sockets).
+CONNECTED_NOTE_SECONDS = TOUCH_INTERVAL_SECONDS
 
 
 class RouteChangeRefused(Exception):
