@@ -23,6 +23,9 @@ from endpoints.listening import BindError
 from t3site.inbox import Inbox
 
 LISTEN_BACKLOG = 128
+# RFC 6455's "going away": the close code every open socket gets when the server stops.
+CLOSE_GOING_AWAY = 1001
+STOPPING_REASON = "the server is stopping"
 # How long a socket this server closed may take to read what was sent before the close frame (see adopt()).
 CLOSE_HANDSHAKE_SECONDS = 5
 # After this long, what first requests imported lazily is set aside too (_set_aside_what_lives_for_ever).
@@ -309,6 +312,17 @@ def _lean(server_class: type) -> type:
             self.connections[protocol]["application_instance"] = task
             task.add_done_callback(lambda _task: self._forget_if_finished(protocol))
             return inputs
+
+        def kill_all_applications(self):
+            # Before daphne cancels the applications and the reactor drops the connections, tell each
+            # open socket why it ends: 1001 (going away), so a client sees a close, not a broken
+            # connection, and a relay tells its devices the backend is stopping.
+            for protocol in list(self.connections):
+                # An open WebSocket (autobahn's protocol under daphne's; HTTP protocols have no close frame).
+                # sendCloseFrame, not sendClose, which takes only the codes an application may choose.
+                if hasattr(protocol, "sendCloseFrame") and protocol.state == protocol.STATE_OPEN:
+                    protocol.sendCloseFrame(code=CLOSE_GOING_AWAY, reasonUtf8=STOPPING_REASON.encode())
+            return super().kill_all_applications()
 
         def protocol_disconnected(self, protocol):
             if protocol not in self.connections:  # forgotten already: it had finished

@@ -161,6 +161,21 @@ def test_it_stops_cleanly_and_removes_the_runtime_file(tmp_path, sig):
     assert "t3site stopped." in running.output
 
 
+def test_a_stopping_server_closes_its_open_sockets_with_1001(tmp_path):
+    running = start_server(tmp_path / "home")
+    try:
+        session = pair_bearer(running)
+        with connect(running.ws_url, additional_headers={"Authorization": f"Bearer {session['sessionToken']}"}) as ws:
+            assert rpc(ws, "server.probe")["result"]["ok"] is True
+            assert running.stop(signal.SIGTERM) == 0
+            with pytest.raises(ConnectionClosed) as closed:
+                ws.recv(timeout=10)
+        assert closed.value.rcvd is not None, "the connection dropped without a close frame"
+        assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (1001, "the server is stopping")
+    finally:
+        running.stop()
+
+
 def test_a_busy_port_is_one_clear_line(tmp_path):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
