@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import pytest
 
 from tests.support.browser import PHONE_WINDOW, chromium, emulate_screen, text_of, wait_for
-from tests.support.server import command_env, manage, start_server
+from tests.support.server import ROOT, command_env, manage, start_server
 from tests.support.waiting import eventually
 
 REVOKED_MESSAGE = "This device's access was revoked or expired: pair again."
@@ -81,6 +81,11 @@ def project_folder(tmp_path):
 def test_it_adds_a_project_with_the_folder_picker_and_shows_its_files(phone, project_folder):
     work = project_folder.parent
     click(phone, "#project-add")
+    # t3site's own folder (where `make serve` starts the picker) cannot be a project: the button says so.
+    type_into(phone, "picker-path", f"{ROOT}\n")
+    wait_for(lambda: picker_shows(phone, ROOT), message="t3site's folder")
+    add = phone.find_element(phone.by.ID, "picker-add-button")
+    wait_for(lambda: not add.is_enabled() and "cannot be a project" in add.text, message="the refusal on the button")
     type_into(phone, "picker-path", f"{work}\n")
     wait_for(lambda: picker_shows(phone, work), message="the typed folder")
 

@@ -53,7 +53,11 @@ export class FolderPicker {
     const input = byId("picker-path");
     if (typed || document.activeElement !== input) input.value = listing.path;
     const name = listing.breadcrumbs.at(-1)?.name || listing.path;
-    byId("picker-add-button").textContent = `Add “${name}” as a project`;
+    // The server says whether this folder may be a project (not a protected place such as t3site's own
+    // folder, which `make serve` starts in): say so on the button rather than after a tap.
+    const add = byId("picker-add-button");
+    add.disabled = !listing.addable;
+    add.textContent = listing.addable ? `Add “${name}” as a project` : `“${name}” cannot be a project: open a folder in it`;
     this.renderCrumbs(listing.breadcrumbs);
     this.renderEntries(listing);
   }
