@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 
+from tests.support.browser import wait_for
 from tests.support.e2e import REVOCATION_DEADLINE_SECONDS
 from tests.support.server import add_project, manage, start_server
 
@@ -53,6 +54,10 @@ def test_a_phone_keeps_its_place_across_a_server_restart_until_its_device_is_rev
         phone.sees_in("#terminal-tabs", "shop · shell (exited)")
         phone.sees_in_the_terminal("[process exited")
         phone.sees_in_the_terminal("hello-42", after="echo hello-$((6*7))")
+        # It takes no more input: its line and keys wait for a live terminal.
+        wait_for(lambda: not phone.can_use("#terminal-line-input"), message="the exited terminal's line disabled")
+        line = phone.driver.find_element(phone.by.ID, "terminal-line-input")
+        assert "has exited" in line.get_attribute("placeholder")
 
         # The project is still listed, and a new terminal there works.
         phone.taps("#tab-projects")
@@ -63,6 +68,7 @@ def test_a_phone_keeps_its_place_across_a_server_restart_until_its_device_is_rev
         phone.sees_in("#terminal-tabs", "shop · shell 2")
         phone.types_in_the_terminal("echo back-$((2*21))")
         phone.sees_in_the_terminal("back-42", after="echo back-$((2*21))")
+        assert phone.can_use("#terminal-line-input")  # the new terminal's line works again
 
         # A reload keeps the phone paired, with the new terminal still there.
         phone.reloads()

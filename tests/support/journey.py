@@ -130,6 +130,11 @@ class Person:
     def is_shown(self, selector: str) -> bool:
         return bool(self._shown(selector))
 
+    def can_use(self, selector: str) -> bool:
+        """Return whether the control ``selector`` is shown and enabled."""
+        shown = self._shown(selector)
+        return bool(shown) and shown.is_enabled()
+
     def terminal_text(self) -> str:
         return self.driver.execute_script(ACTIVE_TERMINAL_TEXT)
 

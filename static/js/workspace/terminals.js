@@ -26,7 +26,10 @@ export class TerminalsView {
 
     const rpc = app.rpc;
     rpc.addEventListener("terminal.output", (event) => this.onOutput(event.detail));
-    rpc.addEventListener("terminal.exit", (event) => this.panes.get(event.detail.terminalId)?.markExited(event.detail.exitCode));
+    rpc.addEventListener("terminal.exit", (event) => {
+      const pane = this.panes.get(event.detail.terminalId);
+      if (pane) this.exited(pane, event.detail.exitCode);
+    });
     // The server stops sending to a socket that fell too far behind (a stalled tab during heavy
     // output); attaching again replaces the screen with the scrollback and continues live.
     rpc.addEventListener("terminal.detached", (event) => {
@@ -91,6 +94,12 @@ export class TerminalsView {
     for (const other of this.order) other.setActive(other === pane);
     this.active = pane;
     if (pane.id && !pane.exited) pane.scheduleResize();
+    this.updateChrome();
+  }
+
+  exited(pane, exitCode) {
+    pane.markExited(exitCode);
+    this.updateChrome();
   }
 
   onOutput({ terminalId, data }) {
@@ -143,7 +152,7 @@ export class TerminalsView {
     this.error.clear();
     const listed = new Set(terminals.map((terminal) => terminal.terminalId));
     for (const [terminalId, pane] of this.panes) {
-      if (!listed.has(terminalId)) pane.markExited(null);
+      if (!listed.has(terminalId)) this.exited(pane, null);
     }
     for (const terminal of terminals) {
       let pane = this.panes.get(terminal.terminalId);
@@ -162,7 +171,7 @@ export class TerminalsView {
     try {
       const result = await this.app.rpc.call("terminal.attach", { terminalId: pane.id });
       pane.replaceWith(result.scrollback);
-      if (result.exited) pane.markExited(result.exitCode);
+      if (result.exited) this.exited(pane, result.exitCode);
     } catch (error) {
       pane.releaseHeld();
       this.error.show(error);
@@ -183,6 +192,13 @@ export class TerminalsView {
     byId("terminals-empty").hidden = count > 0;
     byId("terminal-keys").hidden = count === 0;
     byId("terminal-line").hidden = count === 0;
+    // An exited terminal takes no input: its keys and line wait for a live one (the server would
+    // answer "no such terminal").
+    const live = !this.active?.exited;
+    for (const control of byId("terminal-keys").querySelectorAll("button")) control.disabled = !live;
+    for (const control of byId("terminal-line").querySelectorAll("input, button")) control.disabled = !live;
+    byId("terminal-line-input").placeholder = live
+      ? "Type a line to send" : "This terminal has exited: open a new one from its project";
   }
 
   bindKeys() {
