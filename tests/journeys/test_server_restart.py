@@ -4,7 +4,7 @@ The developer's phone pairs from the URL `serve` printed and runs a command in a
 stopped and started again on the same T3SITE_HOME and port. The phone does nothing but wait: its page
 reconnects, still paired, with the project still listed; the terminal the restart ended says it exited,
 and a new one works. A reload keeps it paired. Then the owner revokes the phone from the server's shell:
-the page says so at once, and a reload shows that this browser is no longer paired.
+the page says so at once, a reload shows that this browser is no longer paired, and a new link pairs it again.
 """
 
 from __future__ import annotations
@@ -94,6 +94,13 @@ def test_a_phone_keeps_its_place_across_a_server_restart_until_its_device_is_rev
         phone.reloads()
         phone.sees("This browser is not paired")
         phone.screenshot("revoked-after-restart")
+
+        # A new link from the shell pairs it again, and its work is there.
+        created = manage(home, "auth", "pairing", "create", "--json", "--base-url", server.base_url)
+        assert created.returncode == 0, created.stderr
+        phone.opens(json.loads(created.stdout)["pairingUrl"])
+        phone.sees_in("#app-connection", "open")
+        phone.sees_in("#project-list", "shop")
     finally:
         for running in servers:
             running.stop()
